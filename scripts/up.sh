@@ -1,0 +1,48 @@
+#!/bin/sh
+# make up: start Redis and every built service on loopback with the
+# default configuration; return once each answers its health check.
+# State lives in ./run (pid files, logs, Redis' append-only file).
+set -eu
+BUILD=${1:-build}
+RUN=${NEARPOST_RUN_DIR:-$PWD/run}
+REDIS_PORT=${NEARPOST_REDIS_PORT:-6379}
+INTAKE_PORT=${NEARPOST_HTTP_PORT:-7401}
+export NEARPOST_RUN_DIR="$RUN" NEARPOST_REDIS_PORT="$REDIS_PORT"
+mkdir -p "$RUN/redis" "$RUN/log"
+
+wait_for() {	# what, command...
+	what=$1; shift
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "$what did not come up; see $RUN/log/" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+	echo "redis     already answering on 127.0.0.1:$REDIS_PORT (used as is)"
+else
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
+	    --appendonly yes --appendfsync always --save "" --daemonize yes \
+	    --pidfile "$RUN/redis.pid" --logfile "$RUN/log/redis.log"
+	wait_for redis redis-cli -p "$REDIS_PORT" ping
+	echo "redis     127.0.0.1:$REDIS_PORT (append-only, fsync always; data in $RUN/redis)"
+fi
+
+start() {	# name health-url
+	name=$1
+	if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+		echo "$name    already running (pid $(cat "$RUN/$name.pid"))"
+		return
+	fi
+	"$BUILD/bin/$name" >>"$RUN/log/$name.log" 2>&1 &
+	echo $! >"$RUN/$name.pid"
+	wait_for "$name" curl -fsS "$2"
+	echo "$name    $2 (pid $(cat "$RUN/$name.pid"), log $RUN/log/$name.log)"
+}
+
+start intake "http://127.0.0.1:$INTAKE_PORT/healthz"

@@ -1,0 +1,172 @@
+/*
+ * intake: the aggregate stage.  Call-takers and machine sources post calls
+ * over HTTP; a call is validated (call.c), then one Lua script in Redis
+ * (aggregate.lua, driven by store.c) atomically either replays an earlier
+ * answer for the same call id, merges the call into an open incident of a
+ * compatible type nearby, or creates a new incident and hands it to the
+ * router on the incidents stream.  The HTTP reply goes out only after
+ * Redis has answered, so an accepted call is never only in our memory.
+ *
+ * Files: types.c (incident types from the plans file), call.c (parsing
+ * and canonical form: pure), store.c (Redis), http.c (routes), main.c.
+ */
+#ifndef INTAKE_H
+#define INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "np_json.h"
+#include "np_svc.h"
+
+struct np_http;
+struct np_http_req;
+struct np_redis;
+struct np_redis_script;
+struct np_sock;
+
+#define INTAKE_TYPE_MAX		32	/* name length */
+#define INTAKE_TYPES_MAX	128
+#define INTAKE_ID_MAX		64	/* call and incident ids */
+#define INTAKE_ADDRESS_MAX	256
+#define INTAKE_NAME_MAX		128
+#define INTAKE_PHONE_MAX	32
+#define INTAKE_DESC_MAX		2000
+/* Redis GEO (and Web Mercator) stop at +-85.05112878 degrees */
+#define INTAKE_LAT_MAX		85.05112878
+
+enum intake_source {
+	INTAKE_SRC_PHONE,
+	INTAKE_SRC_VIDEO,
+	INTAKE_SRC_ALARM,
+	INTAKE_SRC_WALKIN,
+};
+
+struct intake_type {
+	char	name[INTAKE_TYPE_MAX + 1];
+	char	group[INTAKE_TYPE_MAX + 1];	/* merge group */
+	int	priority;			/* default, 1 (red) .. 4 (blue) */
+};
+
+struct intake_types {
+	struct intake_type	t[INTAKE_TYPES_MAX];
+	size_t			n;
+};
+
+/* types.c: load from the plans file's "types" object; -1 with err. */
+int	intake_types_load(struct intake_types *, const char *text, size_t len,
+	    char *err, size_t errlen);
+const struct intake_type *intake_type_find(const struct intake_types *,
+	    const char *name);
+/* Comma-separated names of the types a call of type t may merge with. */
+int	intake_types_compatible(const struct intake_types *,
+	    const struct intake_type *t, char *buf, size_t len);
+const char *intake_colour(int priority);
+int	intake_priority_of_colour(const char *colour);
+
+/* One validated call.  Strings point into doc, which the call owns. */
+struct intake_call {
+	json_t			*doc;
+	char			 call_id[INTAKE_ID_MAX + 1];
+	int			 call_id_given;
+	enum intake_source	 source;
+	const struct intake_type *type;
+	int			 priority;
+	double			 lat, lon;
+	const char		*address;
+	const char		*caller_name;
+	const char		*caller_phone;
+	const char		*description;
+};
+
+/*
+ * call.c: parse a POST /v1/calls body.  idem: the Idempotency-Key header
+ * or NULL.  0, or -1 with e naming the field.  On success free with
+ * intake_call_free.
+ */
+int	intake_call_parse(struct intake_call *, const struct intake_types *,
+	    const char *body, size_t len, const char *idem, struct np_jerr *e);
+void	intake_call_free(struct intake_call *);
+const char *intake_source_name(enum intake_source);
+/* The call as stored and shown: canonical JSON (caller frees). */
+json_t	*intake_call_json(const struct intake_call *, int64_t accepted_ms);
+/* Fingerprint of what the call says (not its id or time): 16 hex chars. */
+void	intake_call_fingerprint(const struct intake_call *, char out[17]);
+
+
+/* The service: one context, no other globals. */
+struct intake_conf {
+	char	*http_addr;
+	int	 http_port;
+	int	 http_max_body;
+	int	 http_max_conns;
+	int	 http_idle_ms;
+	char	*plans_file;
+	double	 merge_radius_m;
+	int	 merge_window_s;
+	int	 merge_candidates;
+	char	*bus_events;
+};
+
+struct intake_stats {
+	uint64_t	calls;		/* accepted: created + merged */
+	uint64_t	created;
+	uint64_t	merged;
+	uint64_t	duplicates;
+	uint64_t	conflicts;
+	uint64_t	rejected;	/* 4xx */
+	uint64_t	unavailable;	/* 503 */
+};
+
+struct intake {
+	struct np_svc		 svc;
+	struct intake_conf	 conf;
+	struct intake_types	 types;
+	struct np_redis		*redis;
+	struct np_http		*http;
+	struct np_sock		*bus;
+	struct intake_stats	 stats;
+	size_t			 inflight;	/* calls waiting for Redis */
+	char			 k_geo[160];
+	char			 k_open[160];
+	char			 k_stream[160];
+};
+
+/* store.c: the Redis side.  Outcome of one call: */
+enum intake_rc {
+	INTAKE_OK,		/* Redis answered: see the outcome */
+	INTAKE_UNAVAILABLE,	/* not sent: Redis is down */
+	INTAKE_UNKNOWN,		/* sent, connection lost: retry safely */
+	INTAKE_FAILED,		/* Redis refused (a bug or misconfig) */
+};
+
+struct intake_outcome {
+	char		status[16];	/* created merged duplicate conflict */
+	char		incident_id[INTAKE_ID_MAX + 1];
+	int		merged;
+	long long	calls;
+	int		priority;
+	long long	t0;
+};
+
+typedef void intake_aggregate_cb(struct intake *, enum intake_rc,
+    const struct intake_call *, const struct intake_outcome *, void *);
+typedef void intake_get_cb(struct intake *, enum intake_rc,
+    json_t *incident, void *);	/* incident NULL: no such incident */
+
+void	intake_store_init(struct intake *);
+/* Takes the call (freed when done); the callback sees it last. */
+void	intake_store_aggregate(struct intake *, struct intake_call *,
+	    intake_aggregate_cb *, void *);
+void	intake_store_get(struct intake *, const char *id, intake_get_cb *,
+	    void *);
+/* incident.created message for the stream and the bus (caller frees). */
+json_t	*intake_msg_created(const struct intake *, const struct intake_call *,
+	    const char *incident_id, int64_t t0);
+
+/* http.c */
+int	intake_http_start(struct intake *);
+
+#endif
