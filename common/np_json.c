@@ -154,15 +154,6 @@ np_json_only(json_t *obj, const char *path, const char *const *allowed,
 	return 0;
 }
 
-int64_t
-np_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 json_t *
 np_msg_new(const char *type, const char *src)
 {

@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include "np_time.h"
+
 #define NP_MSG_VERSION	1
 
 struct np_jerr {
@@ -57,7 +59,5 @@ int	np_jerr_set(struct np_jerr *e, const char *path, const char *key,
 json_t	*np_msg_new(const char *type, const char *src);
 /* Compact dump, keys in insertion order; caller frees.  NULL on error. */
 char	*np_json_dump(const json_t *, size_t *len);
-/* Milliseconds since the epoch (wall clock, for timestamps in messages). */
-int64_t	 np_now_ms(void);
 
 #endif

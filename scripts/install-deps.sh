@@ -9,7 +9,7 @@ libevent-dev libhiredis-dev libnanomsg-dev nanomsg-utils libjansson-dev
 check libsubunit-dev
 redis-server redis-tools
 python3 python3-jsonschema
-clang curl"
+clang curl wrk"
 
 missing=""
 for p in $PKGS; do

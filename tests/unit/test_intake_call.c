@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "intake.h"
+#include "np_testloop.h"
 
 static struct intake_types types;
 
@@ -231,8 +232,6 @@ main(void)
 {
 	Suite *s = suite_create("intake_call");
 	TCase *tc = tcase_create("call");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, load_plans, NULL);
 	tcase_add_test(tc, good_call_parses_with_defaults);
@@ -244,9 +243,5 @@ main(void)
 	tcase_add_test(tc, merge_groups_decide_compatibility);
 	tcase_add_test(tc, plans_file_errors_name_the_spot);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return np_test_run(s);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "np_conf.h"
+#include "np_testloop.h"
 
 struct s {
 	char	*name;
@@ -139,8 +140,6 @@ main(void)
 {
 	Suite *s = suite_create("np_conf");
 	TCase *tc = tcase_create("conf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, defaults_apply);
 	tcase_add_test(tc, file_syntax_comments_quotes_spaces);
@@ -150,9 +149,5 @@ main(void)
 	tcase_add_test(tc, missing_file_is_an_error);
 	tcase_add_test(tc, nul_and_long_lines_are_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return np_test_run(s);
 }

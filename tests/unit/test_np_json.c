@@ -5,6 +5,7 @@
 
 #include "np_id.h"
 #include "np_json.h"
+#include "np_testloop.h"
 
 static json_t *
 parse(const char *s, struct np_jerr *e)
@@ -110,8 +111,6 @@ main(void)
 {
 	Suite *s = suite_create("np_json");
 	TCase *tc = tcase_create("json");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, strict_parse_rejects_duplicates_trailing_empty);
 	tcase_add_test(tc, readers_check_types_ranges_and_name_the_path);
@@ -119,9 +118,5 @@ main(void)
 	tcase_add_test(tc, envelope_has_type_version_time_source);
 	tcase_add_test(tc, ids_are_readable_and_valid);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return np_test_run(s);
 }
