@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "np_http_int.h"
+#include "np_json.h"
 #include "np_log.h"
 
 static const char *
@@ -100,9 +101,10 @@ np_http_error_body(int status, const char *code, const char *field,
 	if (err != NULL && field != NULL)
 		json_object_set_new(err, "field", json_string(field));
 	root = json_pack("{s:o}", "error", err);
-	s = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	s = root ? np_json_dump(root, len) : NULL;
 	json_decref(root);
-	*len = s ? strlen(s) : 0;
+	if (s == NULL)
+		*len = 0;
 	return s;
 }
 
@@ -372,14 +374,15 @@ np_http_reply(struct np_http_req *req, int status, const char *content_type,
 void
 np_http_reply_json(struct np_http_req *req, int status, json_t *json)
 {
-	char *s = json ? json_dumps(json, JSON_COMPACT) : NULL;
+	size_t len = 0;
+	char *s = json ? np_json_dump(json, &len) : NULL;
 
 	json_decref(json);
 	if (s == NULL) {
 		np_http_error(req, 500, "internal", NULL, "cannot encode JSON");
 		return;
 	}
-	np_http_reply(req, status, "application/json", s, strlen(s));
+	np_http_reply(req, status, "application/json", s, len);
 	free(s);
 }
 
