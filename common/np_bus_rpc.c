@@ -64,6 +64,7 @@ struct np_survey {
 	struct np_sock	*sock;
 	struct event	*timer;
 	int		 deadline_ms;
+	int64_t		 due;		/* monotonic ms of the running survey */
 	int		 active;
 	int		 answers;
 	int		 in_cb;
@@ -311,7 +312,16 @@ static void
 survey_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct np_survey	*sv = arg;
+	struct timeval		 tv;
+	int64_t			 left = sv->due - np_mono_ms();
 
+	if (left > 0) {
+		/* libevent's coarse clock may fire a little early: the survey
+		 * lasts its whole deadline on the monotonic clock */
+		tv = np_tv_ms(left);
+		evtimer_add(sv->timer, &tv);
+		return;
+	}
 	sv->active = 0;
 	np_sock_watch(sv->sock, 0);
 	sv->in_cb++;
@@ -378,6 +388,7 @@ np_survey_ask(struct np_survey *sv, const char *question,
 	sv->arg = arg;
 	sv->answers = 0;
 	sv->active = 1;
+	sv->due = np_mono_ms() + sv->deadline_ms;
 	np_sock_watch(sv->sock, 1);
 	evtimer_add(sv->timer, &tv);
 	return 0;

@@ -70,5 +70,7 @@ struct np_geo_hit {
 size_t	np_geo_within(const struct np_geo_index *, double lat, double lon,
 	    double radius_m, int (*filter)(uint32_t, void *), void *arg,
 	    struct np_geo_hit *out, size_t max);
+/* qsort comparator of struct np_geo_hit: by distance, then id. */
+int	np_geo_hit_cmp(const void *, const void *);
 
 #endif

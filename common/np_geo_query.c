@@ -444,3 +444,13 @@ np_geo_within(const struct np_geo_index *ix, double lat, double lon,
 	}
 	return q.n;
 }
+
+int
+np_geo_hit_cmp(const void *a, const void *b)
+{
+	const struct np_geo_hit *x = a, *y = b;
+
+	if (x->dist_m != y->dist_m)
+		return x->dist_m < y->dist_m ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}

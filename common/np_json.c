@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "np_id.h"
 #include "np_json.h"
 
 int
@@ -78,6 +79,33 @@ np_json_str(json_t *obj, const char *path, const char *key, int required,
 		return np_jerr_set(e, path, key, "contains a NUL character");
 	*out = json_string_value(v);
 	return 0;
+}
+
+int
+np_json_id(json_t *obj, const char *path, const char *key, int required,
+    size_t maxlen, char *out, struct np_jerr *e)
+{
+	const char *s = NULL;
+
+	if (np_json_str(obj, path, key, required, maxlen, &s, e) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (!np_id_valid(s, maxlen))
+		return np_jerr_set(e, path, key, "\"%s\" is not an id "
+		    "([A-Za-z0-9._:-])", s);
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+int
+np_jerr_format(const struct np_jerr *e, char *buf, size_t len)
+{
+	if (*e->field != '\0')
+		snprintf(buf, len, "%s: %s", e->field, e->msg);
+	else
+		snprintf(buf, len, "%s", e->msg);
+	return -1;
 }
 
 int

@@ -51,6 +51,14 @@ int	np_json_obj(json_t *obj, const char *path, const char *key,
 /* Refuse any key not in allowed (NULL-terminated). */
 int	np_json_only(json_t *obj, const char *path,
 	    const char *const *allowed, struct np_jerr *e);
+/*
+ * An id (np_id_valid: 1..maxlen of [A-Za-z0-9._:-]) copied into out,
+ * which holds maxlen + 1 bytes.
+ */
+int	np_json_id(json_t *obj, const char *path, const char *key,
+	    int required, size_t maxlen, char *out, struct np_jerr *e);
+/* "field: message" (or just the message) into buf; returns -1. */
+int	np_jerr_format(const struct np_jerr *e, char *buf, size_t len);
 /* Fill e; returns -1 so callers can `return np_jerr_set(...)`. */
 int	np_jerr_set(struct np_jerr *e, const char *path, const char *key,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -15,6 +15,7 @@
 #include "np_log.h"
 #include "np_redis.h"
 #include "np_svc.h"
+#include "np_time.h"
 
 #define OFF(f)	offsetof(struct np_svc_conf, f)
 
@@ -158,6 +159,39 @@ np_svc_on_stop(struct np_svc *svc, void (*cb)(struct np_svc *, void *),
 {
 	svc->on_stop = cb;
 	svc->stop_arg = arg;
+}
+
+static void
+drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct np_svc *svc = arg;
+	struct timeval tv = np_tv_ms(NP_SVC_DRAIN_TICK_MS);
+	size_t busy;
+
+	busy = svc->drain_busy(svc->drain_arg);
+	if (busy > 0 && np_mono_ms() < svc->drain_until) {
+		event_base_once(svc->base, -1, EV_TIMEOUT, drain_check, svc,
+		    &tv);
+		return;
+	}
+	if (busy > 0)
+		log_warnx("exiting with %zu %s", busy, svc->drain_left);
+	if (svc->drain_done != NULL)
+		svc->drain_done(svc, svc->drain_arg);
+	else
+		np_svc_exit(svc);
+}
+
+void
+np_svc_drain(struct np_svc *svc, np_svc_busy_cb *busy, const char *left,
+    np_svc_drained_cb *done, void *arg)
+{
+	svc->drain_busy = busy;
+	svc->drain_left = left;
+	svc->drain_done = done;
+	svc->drain_arg = arg;
+	svc->drain_until = np_mono_ms() + NP_SVC_DRAIN_MAX_MS;
+	drain_check(-1, 0, svc);
 }
 
 int

@@ -8,3 +8,4 @@ for b in "$BUILD"/bin/bench_*; do
 	"$b"
 done
 ./bench/intake.sh "$BUILD"
+/usr/bin/python3 bench/dispatch_latency.py "$BUILD/bin" "${BENCH_RATE:-200}" "${BENCH_SECONDS:-10}"

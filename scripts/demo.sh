@@ -1,40 +1,71 @@
 #!/bin/sh
-# make demo: start Redis and the services built so far, walk a few calls
-# through them, and show what happened.  The simulated city (npsim) and the
-# dashboard join this script as they are built.
+# make demo: start Redis and every service built so far, put the sample
+# city's units on the radio, walk calls through the loop and show what
+# happened.  The simulated city (npsim), the 1/3/5 clock and the dashboard
+# join this script as they are built.
 set -eu
 BUILD=${1:-build}
 API=http://127.0.0.1:${NEARPOST_HTTP_PORT:-7401}
+RADIO_PORT=${NEARPOST_RADIO_PORT:-7410}
+REDIS="redis-cli -p ${NEARPOST_REDIS_PORT:-6379}"
+NPCTL="$BUILD/bin/npctl"
+export NEARPOST_RUN_DIR=${NEARPOST_RUN_DIR:-$PWD/run}
+export NEARPOST_INTAKE_URL=$API
 ./scripts/up.sh "$BUILD"
 
-post() {	# description, body
-	printf '\n--- %s\n$ curl -X POST %s/v1/calls -d %s\n' "$1" "$API" "$2"
-	curl -sS -X POST "$API/v1/calls" -H 'Content-Type: application/json' \
-	    -d "$2"
-	echo
+/usr/bin/python3 scripts/demo_units.py "$RADIO_PORT" 20 &
+units=$!
+trap 'kill $units 2>/dev/null || true' EXIT INT TERM
+sleep 1		# let the units log in before the first call
+
+post() {	# description, npctl call arguments...
+	printf '\n--- %s\n$ npctl call %s\n' "$1" "$(shift; echo "$*")"
+	shift
+	"$NPCTL" call "$@" || true
 }
 
 stamp=$(date +%s)
 post "a fight reported by phone near People's Square" \
-    "{\"call_id\":\"demo-$stamp-1\",\"type\":\"fight\",\"location\":{\"lat\":31.2317,\"lon\":121.4726,\"address\":\"People's Square, east gate\"},\"caller\":{\"phone\":\"+86 138 0000 0001\"},\"description\":\"two men fighting\"}"
+    --call-id "demo-$stamp-1" --type fight --lat 31.2317 --lon 121.4726 \
+    --address "People's Square, east gate" --caller-phone "+86 138 0000 0001"
 post "the same call again (a retry): answered from the first, not doubled" \
-    "{\"call_id\":\"demo-$stamp-1\",\"type\":\"fight\",\"location\":{\"lat\":31.2317,\"lon\":121.4726,\"address\":\"People's Square, east gate\"},\"caller\":{\"phone\":\"+86 138 0000 0001\"},\"description\":\"two men fighting\"}"
+    --call-id "demo-$stamp-1" --type fight --lat 31.2317 --lon 121.4726 \
+    --address "People's Square, east gate" --caller-phone "+86 138 0000 0001"
 post "a second caller 60 m away says one has a knife: merged, raised to red" \
-    "{\"call_id\":\"demo-$stamp-2\",\"type\":\"weapon\",\"source\":\"video\",\"location\":{\"lat\":31.2322,\"lon\":121.4728}}"
-post "a bad call: the error names the field" \
-    "{\"type\":\"fight\",\"location\":{\"lat\":131.2,\"lon\":121.47}}"
+    --call-id "demo-$stamp-2" --type weapon --source video --lat 31.2322 \
+    --lon 121.4728
+post "a theft on Nanjing Road: the smallest unit that can be there in 60 s" \
+    --call-id "demo-$stamp-3" --type theft --lat 31.2352 --lon 121.4770
+post "a robbery where no post is within 200 m: a coverage gap" \
+    --call-id "demo-$stamp-4" --type robbery --lat 31.2327 --lon 121.4658
+post "a bad call: the error names the field" --type fight --lat 131.2 \
+    --lon 121.47
 
-id=$(curl -sS -X POST "$API/v1/calls" -H 'Content-Type: application/json' \
-    -d "{\"call_id\":\"demo-$stamp-1\",\"type\":\"fight\",\"location\":{\"lat\":31.2317,\"lon\":121.4726,\"address\":\"People's Square, east gate\"},\"caller\":{\"phone\":\"+86 138 0000 0001\"},\"description\":\"two men fighting\"}" |
-    sed -n 's/.*"incident_id":"\([^"]*\)".*/\1/p')
-printf '\n--- the incident, its calls and its timeline\n$ curl %s/v1/incidents/%s\n' "$API" "$id"
-curl -sS "$API/v1/incidents/$id"
-printf '\n\n--- the hand-off to the router (Redis stream np:{city}:s:incidents)\n'
-redis-cli -p "${NEARPOST_REDIS_PORT:-6379}" XREVRANGE 'np:{city}:s:incidents' + - COUNT 2
+printf '\n--- who the router would send to a robbery at the Shanghai Museum\n'
+echo '$ npctl route --lat 31.2285 --lon 121.4751 --type robbery'
+"$NPCTL" route --lat 31.2285 --lon 121.4751 --type robbery || true
+
+sleep 4		# the units answer at their own pace
+for n in 1 3 4; do
+	id=$($REDIS HGET "np:{city}:call:demo-$stamp-$n" incident)
+	printf '\n--- the incident, with its timeline\n$ npctl incident %s\n' "$id"
+	"$NPCTL" incident "$id" || true
+done
+
+wait $units 2>/dev/null || true
+trap - EXIT INT TERM
+issued=$($REDIS XLEN 'np:{city}:s:orders')
+status=$($REDIS XLEN 'np:{city}:s:status')
 cat <<EOT
 
-Running: Redis and intake (logs in ./run/log).  Post calls to $API/v1/calls
-(see docs/API.md).  Routing, dispatch, the 1/3/5 clock, the dashboard and the
-simulated city arrive with the next stages; the SLA summary with them.
+Summary: $($REDIS XLEN 'np:{city}:s:incidents') incident messages,
+$($REDIS XLEN 'np:{city}:s:routes') routing decisions, $issued order messages,
+$status radio status reports (Redis streams np:{city}:s:*).
+
+Running: Redis, router, commander, radiogw and intake (logs in
+$NEARPOST_RUN_DIR/log).  Post calls with build/bin/npctl or to
+$API/v1/calls (docs/API.md); units speak docs/RADIO.md on
+127.0.0.1:$RADIO_PORT.  The 1/3/5-minute clock, the dashboard with its SLA
+figures and the simulated city arrive with the next stages.
 Stop everything with: make down
 EOT

@@ -7,6 +7,7 @@ BUILD=${1:-build}
 RUN=${NEARPOST_RUN_DIR:-$PWD/run}
 REDIS_PORT=${NEARPOST_REDIS_PORT:-6379}
 INTAKE_PORT=${NEARPOST_HTTP_PORT:-7401}
+RADIO_PORT=${NEARPOST_RADIO_PORT:-7410}
 export NEARPOST_RUN_DIR="$RUN" NEARPOST_REDIS_PORT="$REDIS_PORT"
 mkdir -p "$RUN/redis" "$RUN/log"
 
@@ -33,7 +34,21 @@ else
 	echo "redis     127.0.0.1:$REDIS_PORT (append-only, fsync always; data in $RUN/redis)"
 fi
 
-start() {	# name health-url
+router_up() {
+	nanocat --req --connect "ipc://$RUN/router.ipc" --recv-timeout 1 \
+	    -D '{"q":"post","lat":31.23,"lon":121.47}' --raw | grep -q post
+}
+commander_up() {
+	redis-cli -p "$REDIS_PORT" HGET 'np:{city}:unit:U-0001' status | grep -q .
+}
+radiogw_up() {
+	/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $RADIO_PORT), 1)"
+}
+intake_up() {
+	curl -fsS "http://127.0.0.1:$INTAKE_PORT/healthz"
+}
+
+start() {	# name where
 	name=$1
 	if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
 		echo "$name    already running (pid $(cat "$RUN/$name.pid"))"
@@ -41,8 +56,14 @@ start() {	# name health-url
 	fi
 	"$BUILD/bin/$name" >>"$RUN/log/$name.log" 2>&1 &
 	echo $! >"$RUN/$name.pid"
-	wait_for "$name" curl -fsS "$2"
-	echo "$name    $2 (pid $(cat "$RUN/$name.pid"), log $RUN/log/$name.log)"
+	wait_for "$name" "${name}_up"
+	printf '%-10s %s (pid %s, log %s)\n' "$name" "$2" \
+	    "$(cat "$RUN/$name.pid")" "$RUN/log/$name.log"
 }
 
-start intake "http://127.0.0.1:$INTAKE_PORT/healthz"
+# in the order of the loop's hand-offs: each consumer is up before its
+# producer, and the router binds the buses the others connect to
+start router    "queries on ipc://$RUN/router.ipc"
+start commander "orders to np:{city}:s:orders"
+start radiogw   "radio line protocol on 127.0.0.1:$RADIO_PORT"
+start intake    "http://127.0.0.1:$INTAKE_PORT/v1/calls"

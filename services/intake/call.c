@@ -16,6 +16,25 @@
 static const char *const source_names[] = { "phone", "video", "alarm",
     "walkin" };
 
+static const char *const colours[] = { "red", "orange", "yellow", "blue" };
+
+const char *
+intake_colour(int priority)
+{
+	if (priority < 1 || priority > 4)
+		return "unknown";
+	return colours[priority - 1];
+}
+
+int
+intake_priority_of_colour(const char *colour)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(colour, colours[i]) == 0)
+			return i + 1;
+	return -1;
+}
+
 const char *
 intake_source_name(enum intake_source s)
 {
@@ -138,7 +157,7 @@ parse_ids(struct intake_call *c, json_t *doc, const char *idem,
 }
 
 int
-intake_call_parse(struct intake_call *c, const struct intake_types *ts,
+intake_call_parse(struct intake_call *c, const struct np_plans *ps,
     const char *body, size_t len, const char *idem, struct np_jerr *e)
 {
 	static const char *const keys[] = { "call_id", "source", "type",
@@ -154,9 +173,9 @@ intake_call_parse(struct intake_call *c, const struct intake_types *ts,
 		goto fail;
 	}
 	if (np_json_only(c->doc, "", keys, e) == -1 ||
-	    np_json_str(c->doc, "", "type", 1, INTAKE_TYPE_MAX, &type, e) == -1)
+	    np_json_str(c->doc, "", "type", 1, NP_TYPE_MAX, &type, e) == -1)
 		goto fail;
-	if ((c->type = intake_type_find(ts, type)) == NULL) {
+	if ((c->type = np_plans_type(ps, type)) == NULL) {
 		np_jerr_set(e, "", "type", "'%s' is not a known incident type",
 		    type);
 		goto fail;

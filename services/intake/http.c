@@ -153,7 +153,7 @@ post_call(struct np_http_req *req, void *arg)
 		return;
 	}
 	body = np_http_body(req, &len);
-	if (intake_call_parse(&call, &in->types, body, len,
+	if (intake_call_parse(&call, &in->plans, body, len,
 	    np_http_header(req, "Idempotency-Key"), &e) == -1) {
 		in->stats.rejected++;
 		status = e.field[0] == '\0' ? 400 : 422;

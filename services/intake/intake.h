@@ -7,8 +7,9 @@
  * router on the incidents stream.  The HTTP reply goes out only after
  * Redis has answered, so an accepted call is never only in our memory.
  *
- * Files: types.c (incident types from the plans file), call.c (parsing
- * and canonical form: pure), store.c (Redis), http.c (routes), main.c.
+ * Files: call.c (parsing and canonical form: pure; incident types come
+ * from the plans file through common/np_plans), store.c (Redis), http.c
+ * (routes), main.c.
  */
 #ifndef INTAKE_H
 #define INTAKE_H
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "np_json.h"
+#include "np_plans.h"
 #include "np_svc.h"
 
 struct np_http;
@@ -27,8 +29,6 @@ struct np_redis;
 struct np_redis_script;
 struct np_sock;
 
-#define INTAKE_TYPE_MAX		32	/* name length */
-#define INTAKE_TYPES_MAX	128
 #define INTAKE_ID_MAX		64	/* call and incident ids */
 #define INTAKE_ADDRESS_MAX	256
 #define INTAKE_NAME_MAX		128
@@ -44,25 +44,7 @@ enum intake_source {
 	INTAKE_SRC_WALKIN,
 };
 
-struct intake_type {
-	char	name[INTAKE_TYPE_MAX + 1];
-	char	group[INTAKE_TYPE_MAX + 1];	/* merge group */
-	int	priority;			/* default, 1 (red) .. 4 (blue) */
-};
-
-struct intake_types {
-	struct intake_type	t[INTAKE_TYPES_MAX];
-	size_t			n;
-};
-
-/* types.c: load from the plans file's "types" object; -1 with err. */
-int	intake_types_load(struct intake_types *, const char *text, size_t len,
-	    char *err, size_t errlen);
-const struct intake_type *intake_type_find(const struct intake_types *,
-	    const char *name);
-/* Comma-separated names of the types a call of type t may merge with. */
-int	intake_types_compatible(const struct intake_types *,
-	    const struct intake_type *t, char *buf, size_t len);
+/* call.c: priority 1..4 <-> "red", "orange", "yellow", "blue". */
 const char *intake_colour(int priority);
 int	intake_priority_of_colour(const char *colour);
 
@@ -72,7 +54,7 @@ struct intake_call {
 	char			 call_id[INTAKE_ID_MAX + 1];
 	int			 call_id_given;
 	enum intake_source	 source;
-	const struct intake_type *type;
+	const struct np_type	*type;
 	int			 priority;
 	double			 lat, lon;
 	const char		*address;
@@ -86,7 +68,7 @@ struct intake_call {
  * or NULL.  0, or -1 with e naming the field.  On success free with
  * intake_call_free.
  */
-int	intake_call_parse(struct intake_call *, const struct intake_types *,
+int	intake_call_parse(struct intake_call *, const struct np_plans *,
 	    const char *body, size_t len, const char *idem, struct np_jerr *e);
 void	intake_call_free(struct intake_call *);
 const char *intake_source_name(enum intake_source);
@@ -103,11 +85,11 @@ struct intake_conf {
 	int	 http_max_body;
 	int	 http_max_conns;
 	int	 http_idle_ms;
-	char	*plans_file;
 	double	 merge_radius_m;
 	int	 merge_window_s;
 	int	 merge_candidates;
-	char	*bus_events;
+	struct np_svc_city city;	/* plans.file */
+	struct np_svc_bus bus;		/* bus.events */
 };
 
 struct intake_stats {
@@ -123,7 +105,7 @@ struct intake_stats {
 struct intake {
 	struct np_svc		 svc;
 	struct intake_conf	 conf;
-	struct intake_types	 types;
+	struct np_plans		 plans;
 	struct np_redis		*redis;
 	struct np_http		*http;
 	struct np_sock		*bus;

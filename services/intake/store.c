@@ -141,7 +141,9 @@ aggregate_send(struct aggregate_op *op)
 {
 	struct intake *in = op->in;
 	struct intake_call *c = &op->call;
-	char call_key[256], fp[17], compat[1024], prio[8], lat[32], lon[32];
+	char call_key[256], fp[17], prio[8], lat[32], lon[32];
+	/* room for every type: np_plans_compatible cannot fail */
+	char compat[NP_TYPES_MAX * (NP_TYPE_MAX + 1)];
 	char now[24], radius[32], window[24], cand[16];
 	char *call_json = NULL, *created = NULL, *tl_new = NULL, *tl_merge = NULL;
 	json_t *j;
@@ -152,7 +154,7 @@ aggregate_send(struct aggregate_op *op)
 	np_id_new(op->incident_id, sizeof(op->incident_id), "I", 6);
 	np_svc_key(&in->svc, call_key, sizeof(call_key), "call:%s", c->call_id);
 	intake_call_fingerprint(c, fp);
-	intake_types_compatible(&in->types, c->type, compat, sizeof(compat));
+	np_plans_compatible(&in->plans, c->type, compat, sizeof(compat));
 	snprintf(prio, sizeof(prio), "%d", c->priority);
 	snprintf(lat, sizeof(lat), "%.7f", c->lat);
 	snprintf(lon, sizeof(lon), "%.7f", c->lon);

@@ -10,7 +10,7 @@
 
 #include "intake.h"
 
-static struct intake_types types;
+static struct np_plans plans;
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -18,17 +18,15 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char err[256], *buf = malloc(1 << 20);
-	FILE *f = fopen(NP_SRC_DIR "/deploy/plans.json", "r");
-	size_t len;
+	char err[512];
 
-	if (f == NULL || buf == NULL)
+	(void)argc;
+	(void)argv;
+	if (np_plans_load_file(&plans, NP_SRC_DIR "/deploy/plans.json", err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
 		abort();
-	len = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	if (intake_types_load(&types, buf, len, err, sizeof(err)) == -1)
-		abort();
-	free(buf);
+	}
 	return 0;
 }
 
@@ -46,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		idem[16] = '\0';
 		key = idem;
 	}
-	if (intake_call_parse(&c, &types, (const char *)data, size, key,
+	if (intake_call_parse(&c, &plans, (const char *)data, size, key,
 	    &e) == 0) {
 		j = intake_call_json(&c, 1);
 		intake_call_fingerprint(&c, fp);

@@ -5,6 +5,7 @@ talks to them as a user would (HTTP, RESP, nanomsg through nanocat), and
 stops everything it started, also when a test fails.  Waits are polls with
 a deadline, never a fixed sleep.  Standard library only.
 """
+import atexit
 import http.client as httplib
 import json
 import os
@@ -17,6 +18,23 @@ import time
 
 BIN = os.environ.get("NP_BIN_DIR", os.path.join(os.getcwd(), "build", "bin"))
 SRC = os.environ.get("NP_SRC_DIR", os.getcwd())
+
+
+_STARTED = []
+
+
+@atexit.register
+def _kill_leftovers():
+    """Whatever a failed set-up left running dies with the test process."""
+    for p in _STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def started(proc):
+    _STARTED.append(proc)
+    return proc
 
 
 def free_port():
@@ -103,8 +121,8 @@ class Redis:
                 "--logfile", "redis.log"]
         if self.appendonly:
             args += ["--appendonly", "yes", "--appendfsync", "always"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = started(subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL))
         wait_until(self.ping, what="redis-server PING")
         return self
 
@@ -157,9 +175,9 @@ class Service:
         for k, v in self.settings.items():
             env["NEARPOST_" + k.upper().replace(".", "_")] = str(v)
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([os.path.join(BIN, self.name)],
-                                     env=env, cwd=SRC, stdout=self.log,
-                                     stderr=self.log)
+        self.proc = started(subprocess.Popen(
+            [os.path.join(BIN, self.name)], env=env, cwd=SRC,
+            stdout=self.log, stderr=self.log))
         return self
 
     def running(self):
@@ -215,9 +233,9 @@ class Nanocat:
     def __init__(self, endpoint):
         self.out = tempfile.NamedTemporaryFile(prefix="np-it-nanocat-",
                                                delete=False)
-        self.proc = subprocess.Popen(
+        self.proc = started(subprocess.Popen(
             ["nanocat", "--sub", "--bind", endpoint, "--ascii"],
-            stdout=self.out, stderr=subprocess.DEVNULL)
+            stdout=self.out, stderr=subprocess.DEVNULL))
 
     def frames(self):
         with open(self.out.name, errors="replace") as f:
@@ -226,6 +244,7 @@ class Nanocat:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(5)
+        self.out.close()
         os.unlink(self.out.name)
 
 
@@ -289,3 +308,140 @@ def offset(lat, lon, north_m=0.0, east_m=0.0):
     dlat = north_m / 111195.0
     dlon = east_m / (111195.0 * math.cos(math.radians(lat)))
     return lat + dlat, lon + dlon
+
+
+def write_city(directory, posts, units):
+    """posts.geojson and units.geojson in directory, as np_city reads them.
+
+    posts: [(id, name, kind, district, lat, lon)]; units: [(id, callsign,
+    kind, post_id, lat, lon)].  Returns (posts_path, units_path)."""
+    def collection(features):
+        return {"type": "FeatureCollection", "features": features}
+
+    def point(lat, lon, props):
+        return {"type": "Feature", "properties": props,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+    paths = (os.path.join(directory, "posts.geojson"),
+             os.path.join(directory, "units.geojson"))
+    docs = (collection([point(lat, lon, {"id": i, "name": n, "kind": k,
+                                         "district": d})
+                        for i, n, k, d, lat, lon in posts]),
+            collection([point(lat, lon, {"id": i, "callsign": c, "kind": k,
+                                         "post": p})
+                        for i, c, k, p, lat, lon in units]))
+    for path, doc in zip(paths, docs):
+        with open(path, "w") as f:
+            json.dump(doc, f)
+    return paths
+
+
+def stream_messages(client, stream, after="0-0", count=1000):
+    """[(id, decoded msg)] of a stream after an id (non-blocking)."""
+    reply = client("XREAD", "COUNT", count, "STREAMS", stream, after)
+    if not reply:
+        return []
+    return [(eid, json.loads(dict(zip(f[::2], f[1::2]))["msg"]))
+            for eid, f in reply[0][1]]
+
+
+def schema_validator(name):
+    """A draft 2020-12 validator for schemas/<name>.schema.json, with the
+    other schemas resolvable by $ref."""
+    import glob
+    import jsonschema
+    if not os.path.exists(os.path.join(SRC, "schemas",
+                                       name + ".schema.json")):
+        raise FileNotFoundError(f"schemas/{name}.schema.json")
+    store, schema = {}, None
+    for path in glob.glob(os.path.join(SRC, "schemas", "*.schema.json")):
+        with open(path) as f:
+            s = json.load(f)
+        store[s["$id"]] = s
+        if os.path.basename(path) == name + ".schema.json":
+            schema = s
+    resolver = jsonschema.RefResolver(schema["$id"], schema, store=store)
+    return jsonschema.Draft202012Validator(schema, resolver=resolver)
+
+
+def nn_request(endpoint, body, timeout=5):
+    """One REQ/REP round trip through `nanocat --req`: body (a dict is sent
+    as JSON, a str as it is) -> the reply parsed as JSON, or None when no
+    reply came within timeout seconds."""
+    data = body if isinstance(body, str) else json.dumps(body)
+    r = subprocess.run(["nanocat", "--req", "--connect", endpoint, "-D", data,
+                        "--raw", "--recv-timeout", str(timeout)],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       timeout=timeout + 5)
+    return json.loads(r.stdout) if r.stdout.strip() else None
+
+
+class NanoPub:
+    """`nanocat --pub --connect`, sending one frame again every interval
+    until stopped: PUB drops what it sends before the subscriber's
+    connection is up, so a test repeats the frame and polls for its
+    effect instead of sleeping."""
+
+    def __init__(self, endpoint, frame, interval=0.05):
+        self.proc = started(subprocess.Popen(
+            ["nanocat", "--pub", "--connect", endpoint, "-D", frame,
+             "-i", str(interval)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def haversine(lat1, lon1, lat2, lon2):
+    """Metres, by Redis' formula and Earth radius (as np_geo_dist)."""
+    import math
+    r = math.radians
+    u = math.sin((r(lat2) - r(lat1)) / 2)
+    v = math.sin((r(lon2) - r(lon1)) / 2)
+    a = u * u + math.cos(r(lat1)) * math.cos(r(lat2)) * v * v
+    return 2 * 6372797.560856 * math.asin(math.sqrt(min(a, 1.0)))
+
+
+def load_city(directory=None):
+    """(posts, units) of a city directory (default deploy/city): lists of
+    dicts with the GeoJSON properties plus lat and lon."""
+    directory = directory or os.path.join(SRC, "deploy", "city")
+    out = []
+    for name in ("posts", "units"):
+        with open(os.path.join(directory, name + ".geojson")) as f:
+            doc = json.load(f)
+        out.append([dict(ft["properties"],
+                         lon=ft["geometry"]["coordinates"][0],
+                         lat=ft["geometry"]["coordinates"][1])
+                    for ft in doc["features"]])
+    return tuple(out)
+
+
+# One atomic look at every order and unit: a unit holds at most one live
+# order, and a unit's order field names exactly that order.
+INVARIANT = """
+local live = {}
+for _, k in ipairs(redis.call('KEYS', ARGV[1] .. 'order:*')) do
+  local f = redis.call('HMGET', k, 'state', 'unit_id')
+  if f[1] == 'issued' or f[1] == 'acked' or f[1] == 'enroute' or
+      f[1] == 'onscene' then
+    if live[f[2]] then return 'two live orders for ' .. f[2] end
+    live[f[2]] = string.sub(k, #ARGV[1] + 7)
+  end
+end
+for _, k in ipairs(redis.call('KEYS', ARGV[1] .. 'unit:*')) do
+  local u = redis.call('HMGET', k, 'id', 'order')
+  if (u[2] or false) ~= (live[u[1]] or false) then
+    return k .. ' holds ' .. tostring(u[2]) .. ', live ' ..
+      tostring(live[u[1]])
+  end
+end
+return 'ok'
+"""

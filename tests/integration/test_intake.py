@@ -380,7 +380,9 @@ class LifecycleTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
             json.dump({"types": {"x": {"label": "X", "priority": 9,
                                        "merge_group": "g", "plan": "p"}},
-                       "plans": {"p": {}}}, f)
+                       "plans": {"p": {"tiers": [
+                           {"tier": 1, "deadline_s": 60,
+                            "kinds": ["mcu"]}]}}}, f)
             f.flush()
             r = self.run_intake([], {"NEARPOST_PLANS_FILE": f.name})
         self.assertEqual(r.returncode, 1)

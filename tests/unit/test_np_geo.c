@@ -287,16 +287,6 @@ keep_even(uint32_t id, void *arg)
 	return id % 2 == 0;
 }
 
-static int
-hit_cmp(const void *a, const void *b)
-{
-	const struct np_geo_hit *x = a, *y = b;
-
-	if (x->dist_m != y->dist_m)
-		return x->dist_m < y->dist_m ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 START_TEST(test_within_sorted_filtered_equals_brute_force)
 {
 	static struct np_geo_hit out[MAXPTS], ref[MAXPTS];
@@ -322,7 +312,7 @@ START_TEST(test_within_sorted_filtered_equals_brute_force)
 				ref[nref++].dist_m = d;
 			}
 		}
-		qsort(ref, nref, sizeof(ref[0]), hit_cmp);
+		qsort(ref, nref, sizeof(ref[0]), np_geo_hit_cmp);
 		calls = 0;
 		got = np_geo_within(ix, lat, lon, r, filt ? keep_even : NULL,
 		    &calls, out, max);

@@ -17,9 +17,10 @@
 #include "npctl.h"
 
 struct http_done {
-	int	 status;
-	json_t	*answer;
-	int	 failed;
+	struct event_base	*base;
+	int			 status;
+	json_t			*answer;
+	int			 failed;
 };
 
 static void
@@ -30,6 +31,8 @@ on_http(struct evhttp_request *req, void *arg)
 	struct np_jerr e;
 	size_t len;
 
+	/* the connection stays open (keep-alive): stop the loop ourselves */
+	event_base_loopbreak(d->base);
 	if (req == NULL || evhttp_request_get_response_code(req) == 0) {
 		d->failed = 1;
 		return;
@@ -46,9 +49,9 @@ int
 npctl_http(const struct npctl *ctl, const char *method, const char *path,
     const json_t *body, const char *idem_key, int *status, json_t **answer)
 {
-	struct http_done d = { 0, NULL, 0 };
 	struct evhttp_uri *uri = evhttp_uri_parse(ctl->intake);
 	struct event_base *base = event_base_new();
+	struct http_done d = { base, 0, NULL, 0 };
 	struct evhttp_connection *conn = NULL;
 	struct evhttp_request *req;
 	struct evkeyvalq *h;

@@ -1,0 +1,200 @@
+/*
+ * commander: the command stage.  It turns the router's decisions into
+ * orders on units' radios and follows the units' answers (the contract is
+ * docs/DISPATCH.md, "Dispatch (commander)").
+ *
+ * Every decision is a Lua script in Redis (lib.lua + dispatch.lua,
+ * status.lua, noanswer.lua; seed.lua at start): reserving a unit,
+ * creating its order, sending it to the gateway on s:orders, releasing,
+ * falling back to the next candidate.  Redis runs one script at a time
+ * and each script checks the state it changes, so any number of
+ * commanders can consume the same streams and replays change nothing.
+ * The C side only moves messages:
+ *
+ *   s:routes  route.decided --> dispatch.lua per tier --> XACK when all
+ *                                                         tiers answered
+ *   s:status  unit.status   --> status.lua            --> XACK
+ *   ack timer (earliest of orders:ackdue) --> noanswer.lua --> re-arm
+ *
+ * and publishes the frames each script hands back (order.issued,
+ * order.cancelled, unit.status) on the event bus, unit.status also on the
+ * units bus for the router.
+ *
+ * Files: msg.c (route.decided and unit.status parsing: pure, the
+ * npcommander_logic library), eval.c (scripts, retries, frames), entry.c
+ * (stream entries and their acks), seed.c (city and unit seeding),
+ * routes.c, status.c, ackdue.c, main.c.
+ */
+#ifndef COMMANDER_H
+#define COMMANDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "np_redis.h"
+#include "np_svc.h"
+
+struct event;
+struct np_city;
+struct np_consumer;
+struct np_sock;
+struct np_stream_entry;
+struct redisReply;
+
+#define CMD_ID_MAX		64	/* incident, unit and order ids */
+#define CMD_TIERS_MAX		9	/* tiers in one route.decided */
+#define CMD_CANDIDATES_MAX	64	/* candidates in one tier */
+#define CMD_TEXT_MAX		256	/* disposition, reason */
+
+/* msg.c: the two messages the commander consumes, checked. */
+struct cmd_route {
+	char	incident_id[CMD_ID_MAX + 1];
+	int	tiers[CMD_TIERS_MAX];	/* tier numbers, as listed */
+	size_t	ntiers;
+};
+
+enum cmd_status {
+	CMD_ST_ACKED,
+	CMD_ST_DECLINED,
+	CMD_ST_ENROUTE,
+	CMD_ST_ONSCENE,
+	CMD_ST_CLEAR,
+	CMD_ST_ONLINE,
+	CMD_ST_OFFLINE,
+};
+
+struct cmd_status_msg {
+	char		 unit_id[CMD_ID_MAX + 1];
+	enum cmd_status	 status;
+	char		 order_id[CMD_ID_MAX + 1];	/* "" for the link ones */
+	char		 disposition[CMD_TEXT_MAX + 1];
+	char		 reason[CMD_TEXT_MAX + 1];
+};
+
+/* 0, or -1 with err naming the field ("tiers[1].candidates[0].unit_id"). */
+int		 cmd_route_parse(const char *msg, size_t len, struct cmd_route *,
+		    char *err, size_t errlen);
+int		 cmd_status_parse(const char *msg, size_t len,
+		    struct cmd_status_msg *, char *err, size_t errlen);
+const char	*cmd_status_name(enum cmd_status);
+
+struct commander_conf {
+	int	 ack_timeout_ms;
+	int	 sweep_max;
+	struct np_svc_city	city;	/* city.posts, city.units */
+	struct np_svc_bus	bus;	/* bus.events, bus.units */
+	struct np_svc_stream	stream;
+	int	 retry_ms;
+};
+
+struct commander_stats {
+	unsigned long long	routes;		/* route.decided handled */
+	unsigned long long	statuses;	/* unit.status handled */
+	unsigned long long	dispatched;	/* orders issued (published) */
+	unsigned long long	expired;	/* acks missed */
+	unsigned long long	bad;		/* entries refused */
+	unsigned long long	failed;		/* scripts given up on */
+};
+
+struct commander {
+	struct np_svc		 svc;
+	struct commander_conf	 conf;
+	struct np_city		*city;
+	struct np_redis		*redis;		/* scripts and acks */
+	struct np_consumer	*routes;
+	struct np_consumer	*status;
+	struct np_sock		*bus_events;
+	struct np_sock		*bus_units;
+
+	struct np_redis_script	 s_dispatch;
+	struct np_redis_script	 s_status;
+	struct np_redis_script	 s_noanswer;
+	struct np_redis_script	 s_seed;
+
+	char			 k_ackdue[160];
+	char			 k_orders[160];
+	char			 k_routes[160];
+	char			 k_status[160];
+
+	size_t			 inflight;	/* script calls not finished */
+	size_t			 seeding;	/* seed batches not finished */
+	void			(*seeded)(struct commander *);
+	unsigned long long	 seeded_new;
+	struct event		*ack_ev;
+	int64_t			 ack_at;	/* armed for (ms), 0: not */
+	int			 sweeping;	/* noanswer.lua running */
+	int			 sweep_again;	/* fired meanwhile */
+	struct commander_stats	 stats;
+};
+
+/*
+ * eval.c.  A script call with the common arguments (KEYS ackdue, orders;
+ * ARGV prefix, now, ack timeout) followed by argc more, copied.  The
+ * call is re-sent (now re-read) while Redis is unreachable or the
+ * connection drops, with a back-off, until it answers or the commander
+ * stops.  done gets the reply -- an array {result, detail, due, frames}
+ * whose frames were already published -- or NULL when the call was given
+ * up (error reply: logged; stopping).  done is never called from inside
+ * cmd_eval.  -1 when stopping or out of memory.
+ */
+typedef void cmd_done_cb(struct commander *, const struct redisReply *,
+    void *arg);
+void	cmd_scripts_init(struct commander *);
+void	cmd_scripts_free(struct commander *);
+int	cmd_eval(struct commander *, struct np_redis_script *, int argc,
+	    const char **argv, cmd_done_cb *, void *arg);
+/* The result word of a reply from cmd_eval ("" if none). */
+const char *cmd_result(const struct redisReply *);
+const char *cmd_detail(const struct redisReply *);
+long long   cmd_due(const struct redisReply *);
+
+/*
+ * entry.c.  A stream entry whose effect takes one script call or
+ * several (one per tier): acked once the last has answered -- also when
+ * a script was given up on an error reply (logged: no retry would help),
+ * but not when the commander is stopping (the entry stays pending for
+ * the next run).
+ */
+struct cmd_entry {
+	struct commander	*c;
+	struct np_consumer	*consumer;
+	int			 pending;	/* calls not answered */
+	int			 keep;		/* do not ack */
+	char			 id[48];
+};
+/* NULL (logged) when out of memory: the entry stays pending. */
+struct cmd_entry *cmd_entry_new(struct commander *, struct np_consumer *,
+		    const char *id);
+/* One call of the entry has ended; keep: leave the entry pending. */
+void		  cmd_entry_done(struct cmd_entry *, int keep);
+/* keep for a call that ended with reply r. */
+int		  cmd_keep(struct commander *, const struct redisReply *r);
+/*
+ * The msg field of an entry, or NULL: the commander is stopping (the
+ * entry stays pending) or it has none (logged, counted, acked).
+ */
+const char	 *cmd_entry_msg(struct commander *, struct np_consumer *,
+		    const struct np_stream_entry *, const char *stream,
+		    size_t *len);
+/* An entry whose message was refused: logged, counted, acked. */
+void		  cmd_entry_refuse(struct commander *, struct np_consumer *,
+		    const struct np_stream_entry *, const char *stream,
+		    const char *why);
+
+/* seed.c: load the city (fatal on a bad file); seed, then call done. */
+void	cmd_city_load(struct commander *);
+void	cmd_seed(struct commander *, void (*done)(struct commander *));
+
+/* routes.c, status.c: the stream handlers. */
+void	cmd_on_route(struct np_consumer *, const struct np_stream_entry *,
+	    void *);
+void	cmd_on_status(struct np_consumer *, const struct np_stream_entry *,
+	    void *);
+
+/* ackdue.c: the ack-deadline timer. */
+void	cmd_ackdue_init(struct commander *);
+void	cmd_ackdue_start(struct commander *);	/* sweep now, then re-arm */
+void	cmd_ackdue_note(struct commander *, int64_t due);
+void	cmd_ackdue_stop(struct commander *);
+
+#endif

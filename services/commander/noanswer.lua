@@ -1,0 +1,37 @@
+-- noanswer.lua (after lib.lua): orders whose ack deadline has passed.
+--
+-- Takes at most ARGV[4] members of orders:ackdue due by now.  An order
+-- still 'issued' becomes 'noanswer': its unit turns 'unreachable' (it is
+-- offered nothing until it speaks again), the gateway gets an
+-- order.cancelled, the timeline a no_answer, and the tier its next
+-- candidate, all in this one step.  Orders already answered are just
+-- taken off the set.  Several commanders may run this at once: whoever
+-- comes first does the work, the others find nothing due.
+--
+-- ARGV: 4 most orders to take
+-- Answers {'expired', count, earliest deadline left in the set (0: none),
+-- frames...}.
+local due = redis.call('ZRANGE', ACKDUE, '-inf', NOW, 'BYSCORE', 'LIMIT', 0,
+                       tonumber(ARGV[4]))
+local n = 0
+for _, oid in ipairs(due) do
+  redis.call('ZREM', ACKDUE, oid)
+  local okey = P .. 'order:' .. oid
+  local f = redis.call('HMGET', okey, 'state', 'unit_id', 'incident_id',
+                       'tier')
+  if f[1] == 'issued' then
+    n = n + 1
+    redis.call('HSET', okey, 'state', 'noanswer', 'reason', 'no_answer')
+    release(f[2], oid, 'unreachable')
+    local json = cjson.encode(envelope('order.cancelled', {order_id = oid,
+      unit_id = f[2], incident_id = f[3], reason = 'no_answer'}))
+    redis.call('XADD', ORDERS, '*', 'msg', json)
+    frame('order.cancelled', json)
+    timeline(f[3], 'no_answer', {unit_id = f[2], order_id = oid,
+                                 tier = tonumber(f[4])})
+    dispatch_next(f[3], tonumber(f[4]))
+  end
+end
+local first = redis.call('ZRANGE', ACKDUE, 0, 0, 'WITHSCORES')
+DUE = first[2] and tonumber(first[2]) or 0
+return answer('expired', tostring(n))

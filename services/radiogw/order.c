@@ -1,0 +1,199 @@
+/*
+ * order.c: the messages the gateway reads and writes, and the radio lines
+ * made from them.
+ *
+ * In: order.issued and order.cancelled from the commander on s:orders
+ * (docs/DISPATCH.md).  They are checked as strictly as a unit's lines --
+ * every id against the id alphabet, numbers against their ranges -- since
+ * their fields end up in lines on the radio: nothing from a message may
+ * smuggle a blank or a line break into an ORDER.  Unknown extra fields are
+ * tolerated (the commander may add some), unknown types are skipped.
+ *
+ * Out: unit.status and unit.position (schemas/unit.*.schema.json).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "np_json.h"
+#include "radiogw.h"
+
+static const char *const verb_status[RADIO_VERBS] = {
+	[RADIO_ACK] = "acked",
+	[RADIO_DECLINE] = "declined",
+	[RADIO_ENROUTE] = "enroute",
+	[RADIO_ONSCENE] = "onscene",
+	[RADIO_CLEAR] = "clear",
+};
+
+const char *
+radio_verb_status(enum radio_verb v)
+{
+	return (unsigned)v < RADIO_VERBS ? verb_status[v] : NULL;
+}
+
+/* A required (or optional) id field copied into dst. */
+static int
+get_id(json_t *doc, const char *key, int required, char *dst,
+    struct np_jerr *e)
+{
+	const char *s = NULL;
+
+	if (np_json_str(doc, "", key, required, 1024, &s, e) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (!radio_id_valid(s, strlen(s)))
+		return np_jerr_set(e, "", key, "is not 1..%d of A-Z a-z 0-9 . "
+		    "_ : -", RADIO_ID_MAX);
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int
+parse_issued(json_t *doc, struct radio_order *o, struct np_jerr *e)
+{
+	const char *type = NULL, *addr = NULL;
+	long long tier, prio;
+
+	if (get_id(doc, "order_id", 1, o->order_id, e) == -1 ||
+	    get_id(doc, "incident_id", 1, o->incident_id, e) == -1 ||
+	    get_id(doc, "unit_id", 1, o->unit_id, e) == -1 ||
+	    np_json_int(doc, "", "tier", 1, 1, 9, &tier, e) == -1 ||
+	    np_json_int(doc, "", "priority", 1, 1, 4, &prio, e) == -1 ||
+	    np_json_num(doc, "", "lat", 1, -RADIO_LAT_MAX, RADIO_LAT_MAX,
+	    &o->lat, e) == -1 ||
+	    np_json_num(doc, "", "lon", 1, -180, 180, &o->lon, e) == -1 ||
+	    np_json_str(doc, "", "incident_type", 1, RADIO_TYPE_MAX, &type,
+	    e) == -1 ||
+	    np_json_str(doc, "", "address", 0, RADIO_ADDRESS_MAX, &addr,
+	    e) == -1)
+		return -1;
+	if (!radio_id_valid(type, strlen(type)))
+		return np_jerr_set(e, "", "incident_type", "is not 1..%d of "
+		    "A-Z a-z 0-9 . _ : -", RADIO_TYPE_MAX);
+	o->tier = (int)tier;
+	o->priority = (int)prio;
+	memcpy(o->type, type, strlen(type) + 1);
+	if (addr != NULL)
+		memcpy(o->address, addr, strlen(addr) + 1);
+	return 0;
+}
+
+/* Reasons are free text in messages but one word on the radio. */
+static void
+wordify(char *dst, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < RADIO_WORD_MAX && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[i] = (isalnum(c) && c < 0x80) || c == '-' ? (char)tolower(c)
+		    : '_';
+	}
+	dst[i] = '\0';
+	if (i == 0)
+		snprintf(dst, RADIO_WORD_MAX + 1, "cancelled");
+}
+
+static int
+parse_cancelled(json_t *doc, struct radio_cancel *c, struct np_jerr *e)
+{
+	const char *reason = NULL;
+
+	if (get_id(doc, "order_id", 1, c->order_id, e) == -1 ||
+	    get_id(doc, "unit_id", 1, c->unit_id, e) == -1 ||
+	    get_id(doc, "incident_id", 0, c->incident_id, e) == -1 ||
+	    np_json_str(doc, "", "reason", 0, 1024, &reason, e) == -1)
+		return -1;
+	wordify(c->reason, reason != NULL ? reason : "");
+	return 0;
+}
+
+int
+radio_msg_parse(const char *json, size_t len, struct radio_msg *m,
+    char *err, size_t errlen)
+{
+	struct np_jerr e;
+	const char *type = NULL;
+	json_t *doc;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	memset(&e, 0, sizeof(e));
+	if ((doc = np_json_parse(json, len, &e)) == NULL)
+		goto out;
+	if (!json_is_object(doc)) {
+		np_jerr_set(&e, NULL, NULL, "not a JSON object");
+		goto out;
+	}
+	if (np_json_str(doc, "", "type", 1, 64, &type, &e) == -1)
+		goto out;
+	if (strcmp(type, "order.issued") == 0) {
+		m->kind = RADIO_MSG_ISSUED;
+		rc = parse_issued(doc, &m->order, &e);
+	} else if (strcmp(type, "order.cancelled") == 0) {
+		m->kind = RADIO_MSG_CANCELLED;
+		rc = parse_cancelled(doc, &m->cancel, &e);
+	} else {
+		m->kind = RADIO_MSG_OTHER;
+		rc = 0;
+	}
+out:
+	if (rc == -1)
+		snprintf(err, errlen, "%s%s%s", e.field, e.field[0] ? ": " : "",
+		    e.msg);
+	json_decref(doc);
+	return rc;
+}
+
+size_t
+radio_order_line(char *buf, size_t len, const struct radio_order *o)
+{
+	char addr[3 * RADIO_ADDRESS_MAX + 1];
+	int n;
+
+	if (radio_pct_encode(addr, sizeof(addr), o->address) == -1)
+		snprintf(addr, sizeof(addr), "-");
+	n = snprintf(buf, len, "ORDER %s %s %d %.6f %.6f %d %s %s\r\n",
+	    o->order_id, o->incident_id, o->tier, o->lat, o->lon, o->priority,
+	    o->type, addr);
+	return (n < 0 || (size_t)n >= len) ? 0 : (size_t)n;
+}
+
+size_t
+radio_cancel_line(char *buf, size_t len, const struct radio_cancel *c)
+{
+	int n = snprintf(buf, len, "CANCEL %s %s\r\n", c->order_id,
+	    c->reason);
+
+	return (n < 0 || (size_t)n >= len) ? 0 : (size_t)n;
+}
+
+json_t *
+radio_status_msg(const char *unit_id, const char *status,
+    const char *order_id, const char *incident_id, const char *disposition,
+    const char *reason)
+{
+	json_t *m = np_msg_new("unit.status", "radiogw");
+
+	json_object_set_new(m, "unit_id", json_string(unit_id));
+	json_object_set_new(m, "status", json_string(status));
+	if (order_id != NULL)
+		json_object_set_new(m, "order_id", json_string(order_id));
+	if (incident_id != NULL && *incident_id != '\0')
+		json_object_set_new(m, "incident_id", json_string(incident_id));
+	if (disposition != NULL)
+		json_object_set_new(m, "disposition", json_string(disposition));
+	if (reason != NULL)
+		json_object_set_new(m, "reason", json_string(reason));
+	return m;
+}
+
+json_t *
+radio_position_msg(const char *unit_id, double lat, double lon, int64_t ts)
+{
+	return json_pack("{s:s, s:f, s:f, s:I}", "unit_id", unit_id,
+	    "lat", lat, "lon", lon, "ts", (json_int_t)ts);
+}
