@@ -2,6 +2,7 @@
  * http.c: intake's HTTP face.
  *
  *   POST /v1/calls           a call; 201 created/merged, 200 replayed
+ *   GET  /v1/incidents       the open incidents, newest first (?limit=)
  *   GET  /v1/incidents/{id}  the incident, its calls and its timeline
  *   GET  /healthz            200 when Redis is reachable, else 503
  *   GET  /metrics            Prometheus counters
@@ -12,6 +13,7 @@
  * a retry with the same call_id is safe.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -196,6 +198,39 @@ get_incident(struct np_http_req *req, void *arg)
 }
 
 static void
+list_done(struct intake *in, enum intake_rc rc, json_t *list, void *arg)
+{
+	struct np_http_req *req = arg;
+
+	if (rc == INTAKE_UNAVAILABLE || rc == INTAKE_UNKNOWN)
+		reply_unavailable(in, req, rc, NULL);
+	else if (rc != INTAKE_OK || list == NULL)
+		np_http_error(req, 500, "internal", NULL, "the store could "
+		    "not list the incidents; see the intake log");
+	else
+		np_http_reply_json(req, 200, json_incref(list));
+}
+
+/* GET /v1/incidents[?limit=N]: the open incidents, newest first. */
+static void
+get_incidents(struct np_http_req *req, void *arg)
+{
+	const char *v = np_http_query(req, "limit");
+	char *end;
+	long limit = 100;
+
+	if (v != NULL) {
+		limit = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || limit < 1 || limit > 1000) {
+			np_http_error(req, 400, "invalid_field", "limit",
+			    "limit must be an integer from 1 to 1000");
+			return;
+		}
+	}
+	intake_store_list(arg, (int)limit, list_done, req);
+}
+
+static void
 get_health(struct np_http_req *req, void *arg)
 {
 	struct intake *in = arg;
@@ -239,6 +274,7 @@ get_metrics(struct np_http_req *req, void *arg)
 
 static const struct np_http_route routes[] = {
 	{ "POST", "/v1/calls", post_call },
+	{ "GET", "/v1/incidents", get_incidents },
 	{ "GET", "/v1/incidents/*", get_incident },
 	{ "GET", "/healthz", get_health },
 	{ "GET", "/metrics", get_metrics },

@@ -4,6 +4,7 @@
  * hash (numbers as numbers, the place as "location"), its calls and its
  * timeline.  Fields other stages add to the hash later show up as they are.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +15,12 @@
 #include "np_redis.h"
 
 extern const char intake_incident_get_lua[];
+extern const char intake_incident_list_lua[];
 
 static struct np_redis_script script_get = { "incident_get",
     intake_incident_get_lua, "" };
+static struct np_redis_script script_list = { "incident_list",
+    intake_incident_list_lua, "" };
 
 /* Hash fields that hold numbers. */
 static const char *const numeric[] = { "priority", "t0", "last_call",
@@ -146,6 +150,63 @@ intake_store_get(struct intake *in, const char *id, intake_get_cb *cb,
 	for (int i = 0; i < 4; i++)
 		lens[i] = strlen(argv[i]);
 	if (np_redis_eval(in->redis, &script_get, get_reply, op, 1, 4, argv,
+	    lens) == -1) {
+		free(op);
+		cb(in, INTAKE_UNAVAILABLE, NULL, arg);
+	}
+}
+
+static void
+list_reply(struct np_redis *r, struct redisReply *reply, void *arg)
+{
+	struct get_op *op = arg;
+	const redisReply *hs;
+	json_t *list;
+
+	if (reply == NULL)
+		op->cb(op->in, INTAKE_UNKNOWN, NULL, op->arg);
+	else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_ARRAY) {
+		log_warnx("incident_list: %s", reply->type ==
+		    REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		op->cb(op->in, INTAKE_FAILED, NULL, op->arg);
+	} else {
+		hs = reply->element[0];
+		list = json_array();
+		for (size_t i = 0; i < hs->elements; i++)
+			if (hs->element[i]->type == REDIS_REPLY_ARRAY)
+				json_array_append_new(list,
+				    incident_hash(hs->element[i]));
+		list = json_pack("{s:o, s:I}", "incidents", list, "count",
+		    (json_int_t)json_array_size(list));
+		op->cb(op->in, INTAKE_OK, list, op->arg);
+		json_decref(list);
+	}
+	free(op);
+}
+
+void
+intake_store_list(struct intake *in, int limit, intake_get_cb *cb,
+    void *arg)
+{
+	struct get_op *op;
+	char key[256], n[16];
+	const char *argv[3];
+	size_t lens[3];
+
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		cb(in, INTAKE_UNAVAILABLE, NULL, arg);
+		return;
+	}
+	*op = (struct get_op){ in, cb, arg };
+	np_svc_key(&in->svc, key, sizeof(key), "open:t0");
+	snprintf(n, sizeof(n), "%d", limit);
+	argv[0] = key;
+	argv[1] = in->svc.keys;
+	argv[2] = n;
+	for (int i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	if (np_redis_eval(in->redis, &script_list, list_reply, op, 1, 3, argv,
 	    lens) == -1) {
 		free(op);
 		cb(in, INTAKE_UNAVAILABLE, NULL, arg);

@@ -144,6 +144,10 @@ void	intake_store_aggregate(struct intake *, struct intake_call *,
 	    intake_aggregate_cb *, void *);
 void	intake_store_get(struct intake *, const char *id, intake_get_cb *,
 	    void *);
+/* incident.c: the open incidents, newest first, at most limit:
+ * {"incidents": [...], "count": n} (the caller of cb must not keep it). */
+void	intake_store_list(struct intake *, int limit, intake_get_cb *,
+	    void *);
 /* incident.created message for the stream and the bus (caller frees). */
 json_t	*intake_msg_created(const struct intake *, const struct intake_call *,
 	    const char *incident_id, int64_t t0);

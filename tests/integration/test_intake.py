@@ -168,6 +168,36 @@ class IntakeTest(unittest.TestCase):
         finally:
             c.close()
 
+    def test_open_incidents_listed_newest_first_without_ended_ones(self):
+        from harness import schema_validator
+        ids = []
+        for i in range(3):
+            _, _, b = self.s.post_call(call("fraud", 31.3001 + i * 0.01,
+                                            121.5001))
+            ids.append(b["incident_id"])
+        c = self.s.redis.client()
+        try:
+            c("HSET", self.s.key("inc:" + ids[1]), "state", "cleared")
+        finally:
+            c.close()
+        st, _, body = request(self.s.intake_port, "GET",
+                              "/v1/incidents?limit=1000")
+        self.assertEqual(st, 200, body)
+        schema_validator("incident.list").validate(body)
+        listed = [i["id"] for i in body["incidents"]]
+        self.assertIn(ids[0], listed)
+        self.assertNotIn(ids[1], listed)
+        self.assertLess(listed.index(ids[2]), listed.index(ids[0]))
+        self.assertEqual(body["count"], len(listed))
+        st, _, body = request(self.s.intake_port, "GET",
+                              "/v1/incidents?limit=1")
+        self.assertEqual(body["count"], 1)
+        for bad in ("0", "x", "1001", ""):
+            st, _, body = request(self.s.intake_port, "GET",
+                                  "/v1/incidents?limit=" + bad)
+            self.assertEqual(st, 400, bad)
+            self.assertEqual(body["error"]["field"], "limit")
+
     def test_unknown_incident_is_404_json(self):
         st, _, body = self.s.get_incident("I-20000101-XXXXXX")
         self.assertEqual(st, 404)

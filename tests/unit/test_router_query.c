@@ -160,11 +160,14 @@ START_TEST(route_query_changes_nothing)
 		ck_assert_uint_eq(json_array_size(t), 2);
 		ck_assert_str_eq(json_string_value(json_object_get(
 		    json_array_get(t, 0), "unit_id")), "U-0000");
+		/* tier 2: the mcu tier 1 keeps only as a fallback leads */
 		t = json_object_get(json_array_get(json_object_get(j, "tiers"),
 		    1), "candidates");
-		ck_assert_uint_eq(json_array_size(t), 1);
+		ck_assert_uint_eq(json_array_size(t), 2);
 		ck_assert_str_eq(json_string_value(json_object_get(
-		    json_array_get(t, 0), "unit_id")), "U-0003");
+		    json_array_get(t, 0), "unit_id")), "U-0001");
+		ck_assert_str_eq(json_string_value(json_object_get(
+		    json_array_get(t, 1), "unit_id")), "U-0003");
 		json_decref(j);
 	}
 	ck_assert_int_eq(m->live[0].status, ROUTER_ST_AVAILABLE);
