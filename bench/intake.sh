@@ -15,15 +15,22 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
+# BENCH_AOF=always: Redis as make up runs it (append-only, fsync always)
+if [ "${BENCH_AOF:-no}" = always ]; then
+	aof="--appendonly yes --appendfsync always"
+else
+	aof="--appendonly no"
+fi
+# shellcheck disable=SC2086
 redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save "" \
-    --appendonly no --daemonize yes --logfile "$dir/redis.log"
+    $aof --daemonize yes --logfile "$dir/redis.log"
 until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
 NEARPOST_REDIS_PORT=$rport NEARPOST_HTTP_PORT=$hport NEARPOST_RUN_DIR=$dir \
     NEARPOST_LOG_LEVEL=warn "$BUILD/bin/intake" 2>"$dir/intake.log" &
 ipid=$!
 until curl -fs "http://127.0.0.1:$hport/healthz" >/dev/null; do sleep 0.05; done
 
-echo "== intake: POST /v1/calls, new incident each, ${CONNS} connections, ${SECS}s"
+echo "== intake: POST /v1/calls, new incident each, ${CONNS} connections, ${SECS}s, Redis AOF: ${BENCH_AOF:-no}"
 wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s bench/wrk_calls.lua \
     "http://127.0.0.1:$hport" | sed 's/^/  /'
 created=$(redis-cli -p "$rport" XLEN 'np:{city}:s:incidents')

@@ -8,4 +8,5 @@ for b in "$BUILD"/bin/bench_*; do
 	"$b"
 done
 ./bench/intake.sh "$BUILD"
+BENCH_AOF=always ./bench/intake.sh "$BUILD"
 /usr/bin/python3 bench/dispatch_latency.py "$BUILD/bin" "${BENCH_RATE:-200}" "${BENCH_SECONDS:-10}"
