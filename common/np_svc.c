@@ -40,6 +40,9 @@ static const struct np_conf_item svc_items[] = {
 	  "directory for ipc:// endpoints" },
 	{ "instance", NP_CONF_STR, "1", 0, 64, OFF(instance),
 	  "this copy's name within its service (stream consumer name)" },
+	{ "bus.health", NP_CONF_STR, "", 0, 512, OFF(bus_health),
+	  "nanomsg endpoint of the dashboard's health surveys (the dashboard "
+	  "binds it; empty: ipc://RUN_DIR/health.ipc)" },
 };
 
 static void

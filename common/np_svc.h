@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "np_conf.h"
 
 struct event_base;
@@ -45,6 +47,7 @@ struct np_svc_conf {
 	char	*district;
 	char	*run_dir;
 	char	*instance;	/* consumer name within a group */
+	char	*bus_health;	/* surveys of the dashboard */
 };
 
 /* Drain (np_svc_drain): how much work is left; what to do after. */
@@ -134,6 +137,16 @@ struct np_conf_table	np_svc_plans_items(struct np_svc_city *);
 struct np_conf_table	np_svc_bus_items(struct np_svc_bus *,
 			    enum np_svc_bus_set);
 struct np_conf_table	np_svc_stream_items(struct np_svc_stream *);
+
+/*
+ * Answer the dashboard's health surveys (np_svc_health.c): a RESPONDENT
+ * connected to bus.health answers every question with
+ * {"service","instance","pid","uptime_s","status":"ok"|"stopping"}
+ * plus what fill adds (may be NULL).  NULL (logged) when it cannot.
+ */
+typedef void	np_svc_health_cb(const struct np_svc *, json_t *answer, void *);
+struct np_sock	*np_svc_health(struct np_svc *, np_svc_health_cb *fill,
+		    void *arg);
 
 #define NP_SVC_ENDPOINT_MAX	600
 /*

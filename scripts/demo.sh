@@ -11,6 +11,7 @@ REDIS="redis-cli -p ${NEARPOST_REDIS_PORT:-6379}"
 NPCTL="$BUILD/bin/npctl"
 export NEARPOST_RUN_DIR=${NEARPOST_RUN_DIR:-$PWD/run}
 export NEARPOST_INTAKE_URL=$API
+export NEARPOST_DASHBOARD_URL=http://127.0.0.1:${NEARPOST_DASHBOARD_PORT:-7402}
 ./scripts/up.sh "$BUILD"
 
 /usr/bin/python3 scripts/demo_units.py "$RADIO_PORT" 20 &
@@ -54,6 +55,8 @@ done
 
 wait $units 2>/dev/null || true
 trap - EXIT INT TERM
+printf '\n--- SLA summary, today\n$ npctl sla --window day\n'
+"$NPCTL" sla --window day || true
 issued=$($REDIS XLEN 'np:{city}:s:orders')
 status=$($REDIS XLEN 'np:{city}:s:status')
 cat <<EOT
@@ -62,10 +65,10 @@ Summary: $($REDIS XLEN 'np:{city}:s:incidents') incident messages,
 $($REDIS XLEN 'np:{city}:s:routes') routing decisions, $issued order messages,
 $status radio status reports (Redis streams np:{city}:s:*).
 
-Running: Redis, router, commander, radiogw and intake (logs in
+The dashboard: http://127.0.0.1:${NEARPOST_DASHBOARD_PORT:-7402}/ (live map, marks, SLA,
+escalations).  Running: Redis and every service (logs in
 $NEARPOST_RUN_DIR/log).  Post calls with build/bin/npctl or to
 $API/v1/calls (docs/API.md); units speak docs/RADIO.md on
-127.0.0.1:$RADIO_PORT.  The 1/3/5-minute clock, the dashboard with its SLA
-figures and the simulated city arrive with the next stages.
-Stop everything with: make down
+127.0.0.1:$RADIO_PORT.  The simulated city (npsim) arrives with the next
+stage.  Stop everything with: make down
 EOT

@@ -9,7 +9,8 @@ libevent-dev libhiredis-dev libnanomsg-dev nanomsg-utils libjansson-dev
 check libsubunit-dev
 redis-server redis-tools
 python3 python3-jsonschema
-clang curl wrk"
+clang curl wrk
+chromium chromium-driver"
 
 missing=""
 for p in $PKGS; do

@@ -8,6 +8,7 @@ RUN=${NEARPOST_RUN_DIR:-$PWD/run}
 REDIS_PORT=${NEARPOST_REDIS_PORT:-6379}
 INTAKE_PORT=${NEARPOST_HTTP_PORT:-7401}
 RADIO_PORT=${NEARPOST_RADIO_PORT:-7410}
+DASH_PORT=${NEARPOST_DASHBOARD_PORT:-7402}
 export NEARPOST_RUN_DIR="$RUN" NEARPOST_REDIS_PORT="$REDIS_PORT"
 mkdir -p "$RUN/redis" "$RUN/log"
 
@@ -47,9 +48,23 @@ radiogw_up() {
 intake_up() {
 	curl -fsS "http://127.0.0.1:$INTAKE_PORT/healthz"
 }
+dashboard_up() {
+	curl -fsS "http://127.0.0.1:$DASH_PORT/api/state"
+}
+# services without a port of their own: they answer the dashboard's survey
+tracker_up() {
+	curl -fsS "http://127.0.0.1:$DASH_PORT/api/health" | grep -q '"tracker"'
+}
+feedback_up() {
+	curl -fsS "http://127.0.0.1:$DASH_PORT/api/health" | grep -q '"feedback"'
+}
 
 start() {	# name where
 	name=$1
+	if [ ! -x "$BUILD/bin/$name" ]; then
+		echo "$name    not built (skipped)"
+		return
+	fi
 	if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
 		echo "$name    already running (pid $(cat "$RUN/$name.pid"))"
 		return
@@ -62,7 +77,11 @@ start() {	# name where
 }
 
 # in the order of the loop's hand-offs: each consumer is up before its
-# producer, and the router binds the buses the others connect to
+# producer; the dashboard and the router bind the buses the others
+# connect to
+start dashboard "http://127.0.0.1:$DASH_PORT/ (the supervisors' page)"
+start feedback  "closes incidents, SLA figures, follow-ups"
+start tracker   "the 1/3/5-minute marks"
 start router    "queries on ipc://$RUN/router.ipc"
 start commander "orders to np:{city}:s:orders"
 start radiogw   "radio line protocol on 127.0.0.1:$RADIO_PORT"

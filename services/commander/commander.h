@@ -15,6 +15,7 @@
  *                                                         tiers answered
  *   s:status  unit.status   --> status.lua            --> XACK
  *   ack timer (earliest of orders:ackdue) --> noanswer.lua --> re-arm
+ *   s:escalations escalation redispatch --> redispatch.lua --> XACK
  *
  * and publishes the frames each script hands back (order.issued,
  * order.cancelled, unit.status) on the event bus, unit.status also on the
@@ -23,7 +24,7 @@
  * Files: msg.c (route.decided and unit.status parsing: pure, the
  * npcommander_logic library), eval.c (scripts, retries, frames), entry.c
  * (stream entries and their acks), seed.c (city and unit seeding),
- * routes.c, status.c, ackdue.c, main.c.
+ * routes.c, status.c, escalations.c, ackdue.c, main.c.
  */
 #ifndef COMMANDER_H
 #define COMMANDER_H
@@ -31,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "np_call.h"
 #include "np_redis.h"
 #include "np_svc.h"
 
@@ -101,22 +103,26 @@ struct commander {
 	struct commander_conf	 conf;
 	struct np_city		*city;
 	struct np_redis		*redis;		/* scripts and acks */
+	struct np_caller	 caller;	/* script calls (eval.c) */
 	struct np_consumer	*routes;
 	struct np_consumer	*status;
+	struct np_consumer	*escalations;
 	struct np_sock		*bus_events;
+	struct np_sock		*health;	/* answers surveys */
 	struct np_sock		*bus_units;
 
 	struct np_redis_script	 s_dispatch;
 	struct np_redis_script	 s_status;
 	struct np_redis_script	 s_noanswer;
 	struct np_redis_script	 s_seed;
+	struct np_redis_script	 s_redispatch;
 
 	char			 k_ackdue[160];
 	char			 k_orders[160];
 	char			 k_routes[160];
 	char			 k_status[160];
+	char			 k_escalations[160];
 
-	size_t			 inflight;	/* script calls not finished */
 	size_t			 seeding;	/* seed batches not finished */
 	void			(*seeded)(struct commander *);
 	unsigned long long	 seeded_new;
@@ -190,6 +196,9 @@ void	cmd_on_route(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
 void	cmd_on_status(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
+/* escalations.c: the tracker's redispatch steps (s:escalations). */
+void	cmd_on_escalation(struct np_consumer *,
+	    const struct np_stream_entry *, void *);
 
 /* ackdue.c: the ack-deadline timer. */
 void	cmd_ackdue_init(struct commander *);

@@ -2,8 +2,8 @@
  * eval.c: running the commander's scripts.
  *
  * Each script body is lib.lua followed by its own file (seed.lua stands
- * alone), built once at start.  A call copies its arguments and is
- * re-sent, with a doubling back-off, while Redis is unreachable, the
+ * alone), built once at start.  np_call copies a call's arguments and
+ * re-sends it, with a doubling back-off, while Redis is unreachable, the
  * connection drops before the answer (the outcome is unknown, but every
  * script is idempotent, so running it again is safe) or Redis answers
  * with a passing condition (LOADING, BUSY, ...).  Any other error reply
@@ -15,31 +15,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <hiredis/hiredis.h>
 
 #include "commander.h"
 #include "np_bus.h"
+#include "np_call.h"
 #include "np_log.h"
-#include "np_retry.h"
 #include "np_time.h"
 
 #define BACKOFF_MAX_MS	2000
-#define COMMON_ARGS	5	/* 2 keys, prefix, now, ack timeout */
-#define OP_ARGS_MAX	(COMMON_ARGS + 6 * 128)
 
 extern const char cmd_lib_lua[], cmd_dispatch_lua[], cmd_status_lua[],
-    cmd_noanswer_lua[], cmd_seed_lua[];
+    cmd_noanswer_lua[], cmd_seed_lua[], cmd_redispatch_lua[];
 
 struct cmd_op {
 	struct commander	*c;
-	struct np_redis_script	*script;
+	const char		*name;
 	cmd_done_cb		*done;
 	void			*arg;
-	struct np_retry		 retry;
-	int			 argc;
-	char			*argv[];
+	char			 what[CMD_ID_MAX + 1];	/* first argument */
 };
+
+/* KEYS ackdue, orders; ARGV prefix, now, ack timeout (see lib.lua). */
+static void
+head(void *owner, const char **argv, char buf[][NP_CALL_BUF])
+{
+	struct commander *c = owner;
+
+	snprintf(buf[0], NP_CALL_BUF, "%lld", (long long)np_now_ms());
+	snprintf(buf[1], NP_CALL_BUF, "%d", c->conf.ack_timeout_ms);
+	argv[0] = c->k_ackdue;
+	argv[1] = c->k_orders;
+	argv[2] = c->svc.keys;
+	argv[3] = buf[0];
+	argv[4] = buf[1];
+}
 
 static char *
 concat(const char *a, const char *b)
@@ -65,6 +75,8 @@ cmd_scripts_init(struct commander *c)
 	c->s_noanswer = (struct np_redis_script){ "noanswer",
 	    concat(cmd_lib_lua, cmd_noanswer_lua), "" };
 	c->s_seed = (struct np_redis_script){ "seed", cmd_seed_lua, "" };
+	c->s_redispatch = (struct np_redis_script){ "redispatch",
+	    concat(cmd_lib_lua, cmd_redispatch_lua), "" };
 	if (np_svc_key(&c->svc, c->k_ackdue, sizeof(c->k_ackdue),
 	    "orders:ackdue") == -1 ||
 	    np_svc_key(&c->svc, c->k_orders, sizeof(c->k_orders),
@@ -72,8 +84,14 @@ cmd_scripts_init(struct commander *c)
 	    np_svc_key(&c->svc, c->k_routes, sizeof(c->k_routes),
 	    "s:routes") == -1 ||
 	    np_svc_key(&c->svc, c->k_status, sizeof(c->k_status),
-	    "s:status") == -1)
+	    "s:status") == -1 ||
+	    np_svc_key(&c->svc, c->k_escalations, sizeof(c->k_escalations),
+	    "s:escalations") == -1)
 		fatalx("key prefix too long");
+	c->caller = (struct np_caller){ .base = c->svc.base,
+	    .first_ms = c->conf.retry_ms, .max_ms = BACKOFF_MAX_MS,
+	    .stopping = &c->svc.stopping, .nkeys = 2, .nhead = 5,
+	    .head = head, .owner = c };
 }
 
 void
@@ -82,6 +100,7 @@ cmd_scripts_free(struct commander *c)
 	free((char *)c->s_dispatch.body);
 	free((char *)c->s_status.body);
 	free((char *)c->s_noanswer.body);
+	free((char *)c->s_redispatch.body);
 }
 
 const char *
@@ -127,85 +146,31 @@ publish(struct commander *c, const char *frame, size_t len)
 		log_debug("unit hint not published");
 }
 
+/* The reply, judged and its frames published, goes to the caller. */
 static void
-op_finish(struct cmd_op *op, const redisReply *reply)
-{
-	struct commander *c = op->c;
-	int i;
-
-	c->inflight--;
-	op->done(c, reply, op->arg);
-	np_retry_free(&op->retry);
-	for (i = 0; i < op->argc; i++)
-		free(op->argv[i]);
-	free(op);
-}
-
-static void
-op_retry(struct cmd_op *op, const char *why)
-{
-	if (op->c->svc.stopping) {
-		op_finish(op, NULL);
-		return;
-	}
-	log_debug("script %s: %s; again in %d ms", op->script->name, why,
-	    np_retry_later(&op->retry));
-}
-
-static void
-op_reply(struct np_redis *r, struct redisReply *reply, void *arg)
+op_done(const redisReply *reply, void *arg)
 {
 	struct cmd_op *op = arg;
+	struct commander *c = op->c;
 	size_t i;
 
-	if (np_retry_wanted(reply)) {
-		op_retry(op, reply == NULL ? "connection lost before the "
-		    "answer" : reply->str);
-		return;
-	}
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+	if (reply != NULL && (reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements < 3 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING ||
 	    reply->element[1]->type != REDIS_REPLY_STRING ||
-	    reply->element[2]->type != REDIS_REPLY_INTEGER) {
-		log_warnx("script %s (%s): %s", op->script->name,
-		    op->argc > 0 ? op->argv[0] : "",
+	    reply->element[2]->type != REDIS_REPLY_INTEGER)) {
+		log_warnx("script %s (%s): %s", op->name, op->what,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str :
 		    "unexpected reply");
-		op->c->stats.failed++;
-		op_finish(op, NULL);
-		return;
+		c->stats.failed++;
+		reply = NULL;
 	}
-	for (i = 3; i < reply->elements; i++)
+	for (i = 3; reply != NULL && i < reply->elements; i++)
 		if (reply->element[i]->type == REDIS_REPLY_STRING)
-			publish(op->c, reply->element[i]->str,
+			publish(c, reply->element[i]->str,
 			    reply->element[i]->len);
-	op_finish(op, reply);
-}
-
-static void
-op_send(evutil_socket_t fd, short what, void *arg)
-{
-	struct cmd_op *op = arg;
-	struct commander *c = op->c;
-	const char *argv[OP_ARGS_MAX];
-	size_t lens[OP_ARGS_MAX];
-	char now[24], ack[16];
-	int i, n = 0;
-
-	snprintf(now, sizeof(now), "%lld", (long long)np_now_ms());
-	snprintf(ack, sizeof(ack), "%d", c->conf.ack_timeout_ms);
-	argv[n++] = c->k_ackdue;
-	argv[n++] = c->k_orders;
-	argv[n++] = c->svc.keys;
-	argv[n++] = now;
-	argv[n++] = ack;
-	for (i = 0; i < op->argc; i++)
-		argv[n++] = op->argv[i];
-	for (i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	if (np_redis_eval(c->redis, op->script, op_reply, op, 2, n, argv,
-	    lens) == -1)
-		op_retry(op, "Redis unavailable");
+	op->done(c, reply, op->arg);
+	free(op);
 }
 
 int
@@ -213,28 +178,18 @@ cmd_eval(struct commander *c, struct np_redis_script *script, int argc,
     const char **argv, cmd_done_cb *done, void *arg)
 {
 	struct cmd_op *op;
-	int i;
 
-	if (c->svc.stopping || argc + COMMON_ARGS > OP_ARGS_MAX ||
-	    (op = calloc(1, sizeof(*op) + argc * sizeof(char *))) == NULL)
+	if ((op = calloc(1, sizeof(*op))) == NULL)
 		return -1;
 	op->c = c;
-	op->script = script;
+	op->name = script->name;
 	op->done = done;
 	op->arg = arg;
-	if (np_retry_init(&op->retry, c->svc.base, c->conf.retry_ms,
-	    BACKOFF_MAX_MS, op_send, op) == -1)
-		goto fail;
-	for (i = 0; i < argc; i++, op->argc++)
-		if ((op->argv[i] = strdup(argv[i])) == NULL)
-			goto fail;
-	c->inflight++;
-	op_send(-1, 0, op);
+	if (argc > 0)
+		snprintf(op->what, sizeof(op->what), "%s", argv[0]);
+	if (np_call(&c->caller, script, argc, argv, op_done, op) == -1) {
+		free(op);
+		return -1;
+	}
 	return 0;
-fail:
-	for (i = 0; i < op->argc; i++)
-		free(op->argv[i]);
-	np_retry_free(&op->retry);
-	free(op);
-	return -1;
 }

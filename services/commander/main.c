@@ -49,9 +49,10 @@ start(struct commander *c)
 {
 	c->routes = consume(c, c->k_routes, cmd_on_route);
 	c->status = consume(c, c->k_status, cmd_on_status);
+	c->escalations = consume(c, c->k_escalations, cmd_on_escalation);
 	cmd_ackdue_start(c);
-	log_info("consuming %s and %s as %s", c->k_routes, c->k_status,
-	    c->svc.conf.instance);
+	log_info("consuming %s, %s and %s as %s", c->k_routes, c->k_status,
+	    c->k_escalations, c->svc.conf.instance);
 }
 
 static void
@@ -84,7 +85,7 @@ exit_now(struct np_redis *r, struct redisReply *reply, void *arg)
 static size_t
 commander_busy(void *arg)
 {
-	return ((struct commander *)arg)->inflight;
+	return ((struct commander *)arg)->caller.inflight;
 }
 
 static void
@@ -94,7 +95,8 @@ commander_drained(struct np_svc *svc, void *arg)
 
 	np_consumer_free(c->routes);	/* flushes the acks */
 	np_consumer_free(c->status);
-	c->routes = c->status = NULL;
+	np_consumer_free(c->escalations);
+	c->routes = c->status = c->escalations = NULL;
 	/* the PING answers after the acks sent before it */
 	if (np_redis_cmdf(c->redis, exit_now, c, "PING") == -1)
 		np_svc_exit(&c->svc);
@@ -133,9 +135,11 @@ main(int argc, char **argv)
 	np_svc_redis_conf(&c->svc, &rc);
 	if ((c->redis = np_redis_new(c->svc.base, &rc, "commander")) == NULL)
 		fatalx("cannot set up the Redis connection");
+	c->caller.redis = c->redis;
 	np_redis_set_state_cb(c->redis, redis_state, c);
 	c->bus_events = np_svc_pub(&c->svc, c->conf.bus.events, "events");
 	c->bus_units = np_svc_pub(&c->svc, c->conf.bus.units, "units");
+	c->health = np_svc_health(&c->svc, NULL, NULL);
 	np_svc_on_stop(&c->svc, commander_stop, c);
 	cmd_seed(c, start);
 	np_svc_run(&c->svc);
@@ -146,10 +150,12 @@ main(int argc, char **argv)
 
 	np_consumer_free(c->routes);
 	np_consumer_free(c->status);
+	np_consumer_free(c->escalations);
 	cmd_ackdue_stop(c);
 	np_redis_free(c->redis);
 	np_sock_free(c->bus_events);
 	np_sock_free(c->bus_units);
+	np_sock_free(c->health);
 	np_city_free(c->city);
 	cmd_scripts_free(c);
 	np_svc_free(&c->svc, tables, 4);

@@ -98,12 +98,20 @@ if status == 'declined' then
                 tier)}, ' '))
 end
 
--- clear: the incident is cleared once none of its orders is live
+-- clear: the incident is cleared once none of its orders is live -- all
+-- of them, not only each tier's current one (after a re-dispatch two
+-- units of a tier may be out).  A tier's orders are <inc>-T<tier>-1..n.
 local asg = redis.call('HGETALL', P .. 'inc:' .. inc .. ':asg')
 for i = 1, #asg, 2 do
-  if not string.find(asg[i], '.', 1, true) and
-      LIVE[redis.call('HGET', P .. 'order:' .. asg[i + 1], 'state')] then
-    return answer('clear', oid)
+  if not string.find(asg[i], '.', 1, true) then
+    local n = 1
+    while true do
+      local st = redis.call('HGET', P .. 'order:' .. inc .. '-T' .. asg[i] ..
+                            '-' .. n, 'state')
+      if not st then break end
+      if LIVE[st] then return answer('clear', oid) end
+      n = n + 1
+    end
   end
 end
 advance(inc, 'cleared')

@@ -4,6 +4,8 @@
  *   POST /v1/calls           a call; 201 created/merged, 200 replayed
  *   GET  /v1/incidents       the open incidents, newest first (?limit=)
  *   GET  /v1/incidents/{id}  the incident, its calls and its timeline
+ *   POST /v1/incidents/{id}/close     a supervisor closes it (supervise.c)
+ *   POST /v1/incidents/{id}/followup  the caller's follow-up is done
  *   GET  /healthz            200 when Redis is reachable, else 503
  *   GET  /metrics            Prometheus counters
  *
@@ -24,8 +26,8 @@
 #include "np_log.h"
 #include "np_redis.h"
 
-static int
-is_json(const char *ct)
+int
+intake_is_json(const char *ct)
 {
 	size_t n = strlen("application/json");
 
@@ -33,8 +35,8 @@ is_json(const char *ct)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static void
-reply_unavailable(struct intake *in, struct np_http_req *req,
+void
+intake_reply_unavailable(struct intake *in, struct np_http_req *req,
     enum intake_rc rc, const char *call_id)
 {
 	json_t *err;
@@ -94,7 +96,7 @@ call_done(struct intake *in, enum intake_rc rc, const struct intake_call *c,
 	int dup;
 
 	if (rc == INTAKE_UNAVAILABLE || rc == INTAKE_UNKNOWN) {
-		reply_unavailable(in, req, rc, c->call_id);
+		intake_reply_unavailable(in, req, rc, c->call_id);
 		return;
 	}
 	if (rc == INTAKE_FAILED) {
@@ -147,7 +149,7 @@ post_call(struct np_http_req *req, void *arg)
 		    "shutting down; retry (another copy will answer)");
 		return;
 	}
-	if (!is_json(np_http_header(req, "Content-Type"))) {
+	if (!intake_is_json(np_http_header(req, "Content-Type"))) {
 		in->stats.rejected++;
 		np_http_error(req, 415, "unsupported_media_type",
 		    "Content-Type", "a call is JSON: send Content-Type: "
@@ -173,7 +175,7 @@ incident_done(struct intake *in, enum intake_rc rc, json_t *inc, void *arg)
 	struct np_http_req *req = arg;
 
 	if (rc == INTAKE_UNAVAILABLE || rc == INTAKE_UNKNOWN)
-		reply_unavailable(in, req, rc, NULL);
+		intake_reply_unavailable(in, req, rc, NULL);
 	else if (rc == INTAKE_FAILED)
 		np_http_error(req, 500, "internal", NULL, "the store could "
 		    "not read the incident; see the intake log");
@@ -203,7 +205,7 @@ list_done(struct intake *in, enum intake_rc rc, json_t *list, void *arg)
 	struct np_http_req *req = arg;
 
 	if (rc == INTAKE_UNAVAILABLE || rc == INTAKE_UNKNOWN)
-		reply_unavailable(in, req, rc, NULL);
+		intake_reply_unavailable(in, req, rc, NULL);
 	else if (rc != INTAKE_OK || list == NULL)
 		np_http_error(req, 500, "internal", NULL, "the store could "
 		    "not list the incidents; see the intake log");
@@ -276,6 +278,8 @@ static const struct np_http_route routes[] = {
 	{ "POST", "/v1/calls", post_call },
 	{ "GET", "/v1/incidents", get_incidents },
 	{ "GET", "/v1/incidents/*", get_incident },
+	{ "POST", "/v1/incidents/*/close", intake_post_close },
+	{ "POST", "/v1/incidents/*/followup", intake_post_followup },
 	{ "GET", "/healthz", get_health },
 	{ "GET", "/metrics", get_metrics },
 };

@@ -28,6 +28,7 @@ struct np_http_req;
 struct np_redis;
 struct np_redis_script;
 struct np_sock;
+struct fb_close_conf;
 
 #define INTAKE_ID_MAX		64	/* call and incident ids */
 #define INTAKE_ADDRESS_MAX	256
@@ -109,6 +110,9 @@ struct intake {
 	struct np_redis		*redis;
 	struct np_http		*http;
 	struct np_sock		*bus;
+	struct np_sock		*health;	/* answers surveys */
+	struct fb_close_conf	*close;	/* feedback.*, for supervisor closes
+					   (services/feedback/fb_close.h) */
 	struct intake_stats	 stats;
 	size_t			 inflight;	/* calls waiting for Redis */
 	char			 k_geo[160];
@@ -154,5 +158,13 @@ json_t	*intake_msg_created(const struct intake *, const struct intake_call *,
 
 /* http.c */
 int	intake_http_start(struct intake *);
+int	intake_is_json(const char *content_type);
+/* 503 for rc INTAKE_UNAVAILABLE / INTAKE_UNKNOWN (call_id may be NULL). */
+void	intake_reply_unavailable(struct intake *, struct np_http_req *,
+	    enum intake_rc, const char *call_id);
+
+/* supervise.c: POST /v1/incidents/{id}/close and .../followup. */
+void	intake_post_close(struct np_http_req *, void *);
+void	intake_post_followup(struct np_http_req *, void *);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "fb_close.h"
 #include "intake.h"
 #include "np_bus.h"
 #include "np_http.h"
@@ -69,18 +70,20 @@ int
 main(int argc, char **argv)
 {
 	struct intake *in;
-	struct np_conf_table tables[3];
+	struct np_conf_table tables[4];
 	struct np_redis_conf rc;
 
-	if ((in = calloc(1, sizeof(*in))) == NULL)
+	if ((in = calloc(1, sizeof(*in))) == NULL ||
+	    (in->close = calloc(1, sizeof(*in->close))) == NULL)
 		return 1;
 	tables[0] = (struct np_conf_table){ intake_items,
 	    sizeof(intake_items) / sizeof(intake_items[0]), &in->conf };
 	tables[1] = np_svc_plans_items(&in->conf.city);
 	tables[2] = np_svc_bus_items(&in->conf.bus, NP_SVC_BUS_EVENTS);
+	tables[3] = fb_close_items(in->close);
 	np_svc_init(&in->svc, "intake", "nearpost intake: accepts calls over "
 	    "HTTP, merges repeat calls, hands new incidents to the router.",
-	    argc, argv, tables, 3);
+	    argc, argv, tables, 4);
 	load_types(in);
 	intake_store_init(in);
 
@@ -88,6 +91,7 @@ main(int argc, char **argv)
 	if ((in->redis = np_redis_new(in->svc.base, &rc, "intake")) == NULL)
 		fatalx("cannot set up the Redis connection");
 	in->bus = np_svc_pub(&in->svc, in->conf.bus.events, "events");
+	in->health = np_svc_health(&in->svc, NULL, NULL);
 	if (intake_http_start(in) == -1)
 		fatalx("cannot listen on %s:%d", in->conf.http_addr,
 		    in->conf.http_port);
@@ -98,8 +102,10 @@ main(int argc, char **argv)
 
 	np_http_free(in->http);
 	np_sock_free(in->bus);
+	np_sock_free(in->health);
 	np_redis_free(in->redis);
-	np_svc_free(&in->svc, tables, 3);
+	np_svc_free(&in->svc, tables, 4);
+	free(in->close);
 	free(in);
 	return 0;
 }

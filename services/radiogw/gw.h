@@ -154,6 +154,7 @@ struct gw {
 	struct np_consumer	*orders;
 	struct np_sock		*bus_units;
 	struct np_sock		*bus_events;
+	struct np_sock		*health;	/* answers surveys */
 	struct evconnlistener	*listener;
 	struct gw_connq		 conns;
 	size_t			 nconns;	/* not DEAD */

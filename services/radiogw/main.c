@@ -129,6 +129,7 @@ gw_start(struct gw *gw)
 		fatalx("cannot set up the Redis connection");
 	gw->bus_units = np_svc_pub(&gw->svc, gw->conf.bus.units, "units");
 	gw->bus_events = np_svc_pub(&gw->svc, gw->conf.bus.events, "events");
+	gw->health = np_svc_health(&gw->svc, NULL, NULL);
 	gw->resend_tv = event_base_init_common_timeout(gw->svc.base, &tv);
 	if (gw->resend_tv == NULL || gw_pos_start(gw) == -1)
 		fatalx("cannot set up timers");
@@ -153,6 +154,7 @@ gw_free(struct gw *gw)
 	np_redis_free(gw->redis);	/* answers what is left with NULL */
 	np_sock_free(gw->bus_units);
 	np_sock_free(gw->bus_events);
+	np_sock_free(gw->health);
 	event_free(gw->ev_persist);
 	event_free(gw->ev_stats);
 	np_city_free(gw->city);

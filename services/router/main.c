@@ -149,6 +149,7 @@ start(struct router *r)
 		fatalx("cannot bind the units bus %s", ep);
 	log_info("units bus on %s", ep);
 	r->bus_events = np_svc_pub(&r->svc, r->conf.bus.events, "events");
+	r->health = np_svc_health(&r->svc, NULL, NULL);
 	r->on_synced = on_synced;
 }
 
@@ -183,6 +184,7 @@ main(int argc, char **argv)
 	router_units_stop(r);
 	np_sock_free(r->bus_router);
 	np_sock_free(r->bus_events);
+	np_sock_free(r->health);
 	np_redis_free(r->redis);
 	router_map_free(r->map);
 	np_city_free(r->city);

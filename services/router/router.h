@@ -264,6 +264,7 @@ struct router {
 	struct np_sock		*bus_units;
 	struct np_sock		*bus_router;
 	struct np_sock		*bus_events;
+	struct np_sock		*health;	/* answers surveys */
 
 	/* units.c: loading unit state from Redis */
 	struct event		*sync_ev;

@@ -1,6 +1,7 @@
 """The dispatch loop as far as it is built, for end-to-end tests.
 
-Redis (append-only, fsync always), router, commander, radiogw and intake,
+Redis (append-only, fsync always), router, commander, radiogw and intake
+(and, when asked, the dashboard),
 each the real binary on free loopback ports / ipc endpoints in a private
 run directory, configured only through NEARPOST_* settings, stopped (and
 everything removed) by close() -- also when a test fails half-way.
@@ -28,8 +29,11 @@ def _keys():
 class Loop:
     ORDER = ("router", "commander", "radiogw", "intake")
 
-    def __init__(self, **overrides):
-        """overrides: {"commander": {"command.ack_timeout_ms": 1500}, ...}"""
+    def __init__(self, dashboard=False, **overrides):
+        """overrides: {"commander": {"command.ack_timeout_ms": 1500}, ...}
+        dashboard: also start the dashboard (first, so that the event
+        bus it binds is there when the others connect their PUBs)."""
+        self.order = (("dashboard",) if dashboard else ()) + self.ORDER
         self.run_dir = tempfile.mkdtemp(prefix="np-it-loop-")
         self.services = {}
         self.redis = None
@@ -43,6 +47,7 @@ class Loop:
         self.redis = Redis().start()
         self.intake_port = free_port()
         self.radio_port = free_port()
+        self.dashboard_port = free_port()
         self.router_ep = f"ipc://{self.run_dir}/router.ipc"
         common = {"redis.port": self.redis.port, "run.dir": self.run_dir,
                   "log.level": "info"}
@@ -52,8 +57,9 @@ class Loop:
             "radiogw": {"radio.port": self.radio_port,
                         "radio.resend_ms": 500},
             "intake": {"http.port": self.intake_port},
+            "dashboard": {"dashboard.port": self.dashboard_port},
         }
-        for name in self.ORDER:
+        for name in self.order:
             settings = dict(common, **own[name])
             settings.update(overrides.get(name, {}))
             self.services[name] = Service(name, settings,
@@ -76,6 +82,10 @@ class Loop:
                                                self.radio_port), 1):
                     return True
             wait_until(listening, timeout=20, what="radiogw listening")
+        elif name == "dashboard":
+            wait_until(lambda: request(self.dashboard_port, "GET",
+                                       "/metrics")[0] == 200,
+                       timeout=20, what="dashboard /metrics")
         else:
             wait_until(lambda: request(self.intake_port, "GET",
                                        "/healthz")[0] == 200,
@@ -109,6 +119,9 @@ class Loop:
 
     def query(self, body):
         return nn_request(self.router_ep, body)
+
+    def dashboard_get(self, path):
+        return request(self.dashboard_port, "GET", path)
 
     def post_call(self, body):
         return request(self.intake_port, "POST", "/v1/calls", body)

@@ -49,7 +49,16 @@ int
 npctl_http(const struct npctl *ctl, const char *method, const char *path,
     const json_t *body, const char *idem_key, int *status, json_t **answer)
 {
-	struct evhttp_uri *uri = evhttp_uri_parse(ctl->intake);
+	return npctl_http_at(ctl, ctl->intake, method, path, body, idem_key,
+	    status, answer);
+}
+
+int
+npctl_http_at(const struct npctl *ctl, const char *base_url,
+    const char *method, const char *path, const json_t *body,
+    const char *idem_key, int *status, json_t **answer)
+{
+	struct evhttp_uri *uri = evhttp_uri_parse(base_url);
 	struct event_base *base = event_base_new();
 	struct http_done d = { base, 0, NULL, 0 };
 	struct evhttp_connection *conn = NULL;
@@ -61,7 +70,7 @@ npctl_http(const struct npctl *ctl, const char *method, const char *path,
 	int port;
 
 	if (uri == NULL || evhttp_uri_get_host(uri) == NULL || base == NULL) {
-		fprintf(stderr, "npctl: bad intake URL %s\n", ctl->intake);
+		fprintf(stderr, "npctl: bad URL %s\n", base_url);
 		goto fail;
 	}
 	port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
@@ -88,8 +97,7 @@ npctl_http(const struct npctl *ctl, const char *method, const char *path,
 		goto fail;
 	event_base_dispatch(base);
 	if (d.failed) {
-		fprintf(stderr, "npctl: intake at %s did not answer\n",
-		    ctl->intake);
+		fprintf(stderr, "npctl: %s did not answer\n", base_url);
 		goto fail;
 	}
 	*status = d.status;

@@ -14,19 +14,12 @@
 #include "np_json.h"
 #include "npctl.h"
 
-#define MAXOPT	16
-
-struct opts {
-	const char	*name[MAXOPT];
-	const char	*val[MAXOPT];
-	int		 n;
-};
-
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: npctl [--intake URL] [--router ENDPOINT] [--json] [--timeout MS]\n"
+"usage: npctl [--intake URL] [--router ENDPOINT] [--dashboard URL] [--json]\n"
+"             [--timeout MS]\n"
 "             COMMAND [ARGS]\n"
 "\n"
 "call-takers:\n"
@@ -40,14 +33,20 @@ usage(FILE *f)
 "                                           units near a point\n"
 "  post --lat LAT --lon LON                 the post covering a point\n"
 "  route --lat LAT --lon LON --type T       what the router would send\n"
+"  sla [--window hour|day]                  marks met and missed, by post\n"
+"  escalations                              escalations waiting\n"
+"  close ID --reason R [--disposition D] [--by NAME]\n"
+"                                           close an incident\n"
+"  followup ID --note N [--by NAME]         the caller was called back\n"
 "\n"
 "--intake defaults to $NEARPOST_INTAKE_URL or http://127.0.0.1:7401;\n"
 "--router to $NEARPOST_ROUTER or ipc://$NEARPOST_RUN_DIR/router.ipc\n"
+"--dashboard to $NEARPOST_DASHBOARD_URL or http://127.0.0.1:7402;\n"
 "(run dir /tmp/nearpost).  Exit: 0 ok, 1 refused, 2 usage, 3 unreachable.\n");
 }
 
-static const char *
-opt(const struct opts *o, const char *name)
+const char *
+npctl_opt(const struct npctl_opts *o, const char *name)
 {
 	int i;
 
@@ -57,9 +56,9 @@ opt(const struct opts *o, const char *name)
 	return NULL;
 }
 
-/* "--name value" pairs after the command; 2 on a usage error. */
-static int
-parse_opts(int argc, char **argv, const char *const *known, struct opts *o)
+int
+npctl_parse_opts(int argc, char **argv, const char *const *known,
+    struct npctl_opts *o)
 {
 	int i, k;
 
@@ -68,7 +67,8 @@ parse_opts(int argc, char **argv, const char *const *known, struct opts *o)
 			if (strncmp(argv[i], "--", 2) == 0 &&
 			    strcmp(argv[i] + 2, known[k]) == 0)
 				break;
-		if (known[k] == NULL || i + 1 >= argc || o->n == MAXOPT) {
+		if (known[k] == NULL || i + 1 >= argc ||
+		    o->n == NPCTL_MAXOPT) {
 			fprintf(stderr, "npctl: %s: %s\n", argv[i],
 			    known[k] == NULL ? "unknown option" :
 			    "needs a value");
@@ -99,15 +99,15 @@ set_num(json_t *obj, const char *key, const char *v, int integer)
 	return 0;
 }
 
-static void
-set_str(json_t *obj, const char *key, const char *v)
+void
+npctl_set_str(json_t *obj, const char *key, const char *v)
 {
 	if (v != NULL)
 		json_object_set_new(obj, key, json_string(v));
 }
 
-static int
-http_result(const struct npctl *ctl, int rc, int status, json_t *ans,
+int
+npctl_result(const struct npctl *ctl, int rc, int status, json_t *ans,
     void (*print)(const json_t *))
 {
 	if (rc == -1)
@@ -139,29 +139,29 @@ cmd_call(struct npctl *ctl, int argc, char **argv)
 	static const char *const known[] = { "type", "lat", "lon", "address",
 	    "source", "priority", "caller-name", "caller-phone", "description",
 	    "call-id", NULL };
-	struct opts o = { .n = 0 };
+	struct npctl_opts o = { .n = 0 };
 	json_t *body, *loc, *caller, *ans = NULL;
 	int rc, status = 0;
 
-	if ((rc = parse_opts(argc, argv, known, &o)) != 0)
+	if ((rc = npctl_parse_opts(argc, argv, known, &o)) != 0)
 		return rc;
-	if (!opt(&o, "type") || !opt(&o, "lat") || !opt(&o, "lon")) {
+	if (!npctl_opt(&o, "type") || !npctl_opt(&o, "lat") || !npctl_opt(&o, "lon")) {
 		fprintf(stderr, "npctl call: --type, --lat and --lon needed\n");
 		return 2;
 	}
 	body = json_object();
 	loc = json_object();
 	caller = json_object();
-	set_str(body, "call_id", opt(&o, "call-id"));
-	set_str(body, "type", opt(&o, "type"));
-	set_str(body, "source", opt(&o, "source"));
-	set_str(body, "description", opt(&o, "description"));
-	set_str(loc, "address", opt(&o, "address"));
-	set_str(caller, "name", opt(&o, "caller-name"));
-	set_str(caller, "phone", opt(&o, "caller-phone"));
-	if (set_num(loc, "lat", opt(&o, "lat"), 0) ||
-	    set_num(loc, "lon", opt(&o, "lon"), 0) ||
-	    set_num(body, "priority", opt(&o, "priority"), 1)) {
+	npctl_set_str(body, "call_id", npctl_opt(&o, "call-id"));
+	npctl_set_str(body, "type", npctl_opt(&o, "type"));
+	npctl_set_str(body, "source", npctl_opt(&o, "source"));
+	npctl_set_str(body, "description", npctl_opt(&o, "description"));
+	npctl_set_str(loc, "address", npctl_opt(&o, "address"));
+	npctl_set_str(caller, "name", npctl_opt(&o, "caller-name"));
+	npctl_set_str(caller, "phone", npctl_opt(&o, "caller-phone"));
+	if (set_num(loc, "lat", npctl_opt(&o, "lat"), 0) ||
+	    set_num(loc, "lon", npctl_opt(&o, "lon"), 0) ||
+	    set_num(body, "priority", npctl_opt(&o, "priority"), 1)) {
 		json_decref(body);
 		json_decref(loc);
 		json_decref(caller);
@@ -173,7 +173,7 @@ cmd_call(struct npctl *ctl, int argc, char **argv)
 	json_decref(caller);
 	rc = npctl_http(ctl, "POST", "/v1/calls", body, NULL, &status, &ans);
 	json_decref(body);
-	return http_result(ctl, rc, status, ans, print_accepted_201);
+	return npctl_result(ctl, rc, status, ans, print_accepted_201);
 }
 
 static int
@@ -183,7 +183,7 @@ cmd_get(struct npctl *ctl, const char *path, void (*print)(const json_t *))
 	int status = 0, rc;
 
 	rc = npctl_http(ctl, "GET", path, NULL, NULL, &status, &ans);
-	return http_result(ctl, rc, status, ans, print);
+	return npctl_result(ctl, rc, status, ans, print);
 }
 
 static int
@@ -192,24 +192,24 @@ cmd_query(struct npctl *ctl, const char *q, int argc, char **argv,
 {
 	static const char *const known[] = { "lat", "lon", "radius", "kind",
 	    "status", "max", "type", NULL };
-	struct opts o = { .n = 0 };
+	struct npctl_opts o = { .n = 0 };
 	json_t *query, *ans;
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, known, &o)) != 0)
+	if ((rc = npctl_parse_opts(argc, argv, known, &o)) != 0)
 		return rc;
-	if (strcmp(q, "units") != 0 && (!opt(&o, "lat") || !opt(&o, "lon"))) {
+	if (strcmp(q, "units") != 0 && (!npctl_opt(&o, "lat") || !npctl_opt(&o, "lon"))) {
 		fprintf(stderr, "npctl %s: --lat and --lon needed\n", q);
 		return 2;
 	}
 	query = json_pack("{s:s}", "q", q);
-	set_str(query, "kind", opt(&o, "kind"));
-	set_str(query, "status", opt(&o, "status"));
-	set_str(query, "type", opt(&o, "type"));
-	if (set_num(query, "lat", opt(&o, "lat"), 0) ||
-	    set_num(query, "lon", opt(&o, "lon"), 0) ||
-	    set_num(query, "radius_m", opt(&o, "radius"), 0) ||
-	    set_num(query, "max", opt(&o, "max"), 1)) {
+	npctl_set_str(query, "kind", npctl_opt(&o, "kind"));
+	npctl_set_str(query, "status", npctl_opt(&o, "status"));
+	npctl_set_str(query, "type", npctl_opt(&o, "type"));
+	if (set_num(query, "lat", npctl_opt(&o, "lat"), 0) ||
+	    set_num(query, "lon", npctl_opt(&o, "lon"), 0) ||
+	    set_num(query, "radius_m", npctl_opt(&o, "radius"), 0) ||
+	    set_num(query, "max", npctl_opt(&o, "max"), 1)) {
 		json_decref(query);
 		return 2;
 	}
@@ -222,14 +222,14 @@ cmd_query(struct npctl *ctl, const char *q, int argc, char **argv,
 		json_decref(ans);
 		return 1;
 	}
-	return http_result(ctl, 0, 200, ans, print);
+	return npctl_result(ctl, 0, 200, ans, print);
 }
 
 int
 main(int argc, char **argv)
 {
 	static char router[512];
-	struct npctl ctl = { NULL, NULL, 0, 5000 };
+	struct npctl ctl = { NULL, NULL, NULL, 0, 5000 };
 	const char *run = getenv("NEARPOST_RUN_DIR"), *cmd;
 	char path[256];
 	int i = 1;
@@ -237,6 +237,8 @@ main(int argc, char **argv)
 	ctl.intake = getenv("NEARPOST_INTAKE_URL") ? getenv("NEARPOST_INTAKE_URL")
 	    : "http://127.0.0.1:7401";
 	ctl.router = getenv("NEARPOST_ROUTER");
+	ctl.dashboard = getenv("NEARPOST_DASHBOARD_URL") ?
+	    getenv("NEARPOST_DASHBOARD_URL") : "http://127.0.0.1:7402";
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			ctl.json = 1;
@@ -250,6 +252,8 @@ main(int argc, char **argv)
 			ctl.intake = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--router") == 0)
 			ctl.router = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--dashboard") == 0)
+			ctl.dashboard = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0)
 			ctl.timeout_ms = atoi(argv[++i]);
 		else {
@@ -290,6 +294,9 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "route") == 0)
 		return cmd_query(&ctl, "route", argc - i, argv + i,
 		    npctl_print_route);
+	if (strcmp(cmd, "sla") == 0 || strcmp(cmd, "escalations") == 0 ||
+	    strcmp(cmd, "close") == 0 || strcmp(cmd, "followup") == 0)
+		return npctl_supervise(&ctl, cmd, argc - i, argv + i);
 	usage(stderr);
 	return 2;
 }

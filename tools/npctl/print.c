@@ -172,3 +172,71 @@ npctl_print_route(const json_t *ans)
 			    num(c, "distance_m"), num(c, "eta_s"));
 	}
 }
+
+static void
+print_marks(const char *scope, const json_t *marks)
+{
+	const json_t *m, *c;
+	size_t i;
+
+	printf("%-24s", scope);
+	json_array_foreach(marks, i, m) {
+		c = json_object_get(m, "compliance");
+		if (json_is_number(c))
+			printf("  %3d/%-3d %5.1f%%", (int)num(m, "met"),
+			    (int)(num(m, "met") + num(m, "missed")),
+			    json_number_value(c));
+		else
+			printf("  %15s", "-");
+	}
+	putchar('\n');
+}
+
+void
+npctl_print_sla(const json_t *ans)
+{
+	const json_t *v;
+	size_t i;
+
+	printf("SLA, this %s (%s): marks met / due, compliance\n",
+	    str(ans, "window"), str(ans, "bucket"));
+	printf("%-24s  %15s  %15s  %15s\n", "", "1 min", "3 min", "5 min");
+	print_marks("all posts", json_object_get(ans, "total"));
+	json_array_foreach(json_object_get(ans, "districts"), i, v)
+		print_marks(str(v, "district"), json_object_get(v, "marks"));
+	json_array_foreach(json_object_get(ans, "posts"), i, v)
+		print_marks(str(v, "post"), json_object_get(v, "marks"));
+}
+
+void
+npctl_print_escalations(const json_t *ans)
+{
+	const json_t *v, *e = json_object_get(ans, "escalations");
+	char t[16];
+	size_t i;
+
+	if (json_array_size(e) == 0) {
+		printf("no escalations waiting\n");
+		return;
+	}
+	printf("%-9s %-20s %-4s %-4s %-11s %s\n", "SINCE", "INCIDENT", "TIER",
+	    "STEP", "ACTION", "POST");
+	json_array_foreach(e, i, v)
+		printf("%-9s %-20s %-4d %-4d %-11s %s\n", clock_of(
+		    json_integer_value(json_object_get(v, "ts")), t, sizeof(t)),
+		    str(v, "incident_id"), (int)num(v, "tier"),
+		    (int)num(v, "step"), str(v, "action"), str(v, "post"));
+}
+
+void
+npctl_print_done(const json_t *ans)
+{
+	const char *key;
+	json_t *v;
+
+	printf("done:");
+	json_object_foreach((json_t *)ans, key, v)
+		if (json_is_string(v))
+			printf(" %s=%s", key, json_string_value(v));
+	putchar('\n');
+}
