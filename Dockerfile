@@ -22,7 +22,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && mkdir -p /var/lib/nearpost /run/nearpost \
     && chown nearpost /var/lib/nearpost /run/nearpost
 COPY --from=build /out/bin/ /usr/local/bin/
-COPY deploy/ /etc/nearpost/
+COPY deploy/ /etc/nearpost/deploy/
 USER nearpost
 WORKDIR /etc/nearpost
 ENV NEARPOST_RUN_DIR=/run/nearpost

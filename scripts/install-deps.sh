@@ -10,7 +10,8 @@ check libsubunit-dev
 redis-server redis-tools
 python3 python3-jsonschema
 clang curl wrk
-chromium chromium-driver"
+chromium chromium-driver
+docker-compose python3-yaml"
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,7 @@
 """The dispatch loop as far as it is built, for end-to-end tests.
 
 Redis (append-only, fsync always), router, commander, radiogw and intake
-(and, when asked, the dashboard),
+(and, when asked, the dashboard, feedback and tracker),
 each the real binary on free loopback ports / ipc endpoints in a private
 run directory, configured only through NEARPOST_* settings, stopped (and
 everything removed) by close() -- also when a test fails half-way.
@@ -11,8 +11,9 @@ import shutil
 import socket
 import tempfile
 
-from harness import (SRC, Redis, Service, free_port, nn_request, request,
-                     stream_messages, wait_until)
+from harness import (SRC, Redis, Service, free_port, nn_request, offset,
+                     request, stream_messages, wait_until)
+from radio_unit import RadioUnit
 
 
 def _keys():
@@ -29,11 +30,18 @@ def _keys():
 class Loop:
     ORDER = ("router", "commander", "radiogw", "intake")
 
-    def __init__(self, dashboard=False, **overrides):
+    def __init__(self, dashboard=False, feedback=False, tracker=False,
+                 **overrides):
         """overrides: {"commander": {"command.ack_timeout_ms": 1500}, ...}
         dashboard: also start the dashboard (first, so that the event
-        bus it binds is there when the others connect their PUBs)."""
-        self.order = (("dashboard",) if dashboard else ()) + self.ORDER
+        bus it binds is there when the others connect their PUBs);
+        feedback, tracker: also start those (after the dashboard, before
+        the router)."""
+        self.order = tuple(n for n, on in (("dashboard", dashboard),
+                                           ("feedback", feedback),
+                                           ("tracker", tracker)) if on)
+        self.order += self.ORDER
+        self.settings = {}
         self.run_dir = tempfile.mkdtemp(prefix="np-it-loop-")
         self.services = {}
         self.redis = None
@@ -58,14 +66,29 @@ class Loop:
                         "radio.resend_ms": 500},
             "intake": {"http.port": self.intake_port},
             "dashboard": {"dashboard.port": self.dashboard_port},
+            "feedback": {},
+            "tracker": {},
         }
         for name in self.order:
             settings = dict(common, **own[name])
             settings.update(overrides.get(name, {}))
-            self.services[name] = Service(name, settings,
-                                          self.run_dir).start()
-            self._wait_up(name)
+            self.settings[name] = settings
+            self.start_service(name)
         self.keys = _keys()
+
+    def start_service(self, name):
+        """(Re)start one service with its settings; wait until it is up."""
+        svc = Service(name, self.settings[name], self.run_dir)
+        svc.starts_seen = svc.log_text().count("consuming")   # a restart
+        self.services[name] = svc.start()
+        self._wait_up(name)
+        return svc
+
+    def kill_service(self, name):
+        """SIGKILL, no goodbye; start_service(name) brings it back."""
+        svc = self.services[name]
+        svc.proc.kill()
+        return svc.wait()
 
     def _wait_up(self, name):
         if name == "router":
@@ -82,6 +105,11 @@ class Loop:
                                                self.radio_port), 1):
                     return True
             wait_until(listening, timeout=20, what="radiogw listening")
+        elif name in ("tracker", "feedback"):
+            svc = self.services[name]
+            wait_until(lambda: svc.log_text().count("consuming") >
+                       svc.starts_seen, timeout=20,
+                       what=f"{name} consuming")
         elif name == "dashboard":
             wait_until(lambda: request(self.dashboard_port, "GET",
                                        "/metrics")[0] == 200,
@@ -122,6 +150,35 @@ class Loop:
 
     def dashboard_get(self, path):
         return request(self.dashboard_port, "GET", path)
+
+    # -- scripted units ---------------------------------------------------
+    def radio(self, uid, **kw):
+        """A RadioUnit for uid, connected and authenticated."""
+        r = RadioUnit(self.radio_port, uid, self.keys[uid], **kw).connect()
+        if r.auth().kind != "OK":
+            r.close()
+            raise AssertionError(f"{uid}: AUTH refused")
+        return r
+
+    def place(self, at, placements):
+        """Connect units and move them: [(unit id, metres north of at)];
+        wait until the router sees each where it was put.  -> [RadioUnit]"""
+        out, want = [], {}
+        for uid, north in placements:
+            r = self.radio(uid)
+            out.append(r)
+            if r.pos(*offset(*at, north_m=north)).kind != "OK":
+                raise AssertionError(f"{uid}: POS refused")
+            want[uid] = north
+
+        def seen():
+            ans = self.query({"q": "units", "lat": at[0], "lon": at[1],
+                              "radius_m": 400, "max": 50})
+            got = {u["unit_id"]: u["distance_m"] for u in ans["units"]}
+            return all(abs(got.get(uid, -1e9) - d) < 1.0
+                       for uid, d in want.items())
+        wait_until(seen, timeout=15, what="router seeing the positions")
+        return out
 
     def post_call(self, body):
         return request(self.intake_port, "POST", "/v1/calls", body)
