@@ -16,6 +16,7 @@
  *   s:status  unit.status   --> status.lua            --> XACK
  *   ack timer (earliest of orders:ackdue) --> noanswer.lua --> re-arm
  *   s:escalations escalation redispatch --> redispatch.lua --> XACK
+ *   s:closed      incident.closed --> cancel.lua (live orders) --> XACK
  *
  * and publishes the frames each script hands back (order.issued,
  * order.cancelled, unit.status) on the event bus, unit.status also on the
@@ -107,6 +108,7 @@ struct commander {
 	struct np_consumer	*routes;
 	struct np_consumer	*status;
 	struct np_consumer	*escalations;
+	struct np_consumer	*closed;	/* s:closed */
 	struct np_sock		*bus_events;
 	struct np_sock		*health;	/* answers surveys */
 	struct np_sock		*bus_units;
@@ -116,12 +118,14 @@ struct commander {
 	struct np_redis_script	 s_noanswer;
 	struct np_redis_script	 s_seed;
 	struct np_redis_script	 s_redispatch;
+	struct np_redis_script	 s_cancel;
 
 	char			 k_ackdue[160];
 	char			 k_orders[160];
 	char			 k_routes[160];
 	char			 k_status[160];
 	char			 k_escalations[160];
+	char			 k_closed[160];
 
 	size_t			 seeding;	/* seed batches not finished */
 	void			(*seeded)(struct commander *);

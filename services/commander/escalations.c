@@ -1,10 +1,13 @@
 /*
- * escalations.c: the commander's part of the tracker's ladder
+ * escalations.c: what the later stages ask of the commander
  * (docs/TRACK.md).  Entries of s:escalations: an escalation with action
  * redispatch runs redispatch.lua for its incident and tier (the tier's
  * next candidate goes out in addition to the unit already sent); every
  * other message there (mark.missed, the steps for supervisors and the
  * command centre) is not the commander's business and is acked at once.
+ * Entries of s:closed: incident.closed runs cancel.lua, which takes back
+ * every order still live (a supervisor may close an incident while units
+ * are out) and releases the units.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,22 +20,25 @@
 #include "np_log.h"
 #include "np_stream.h"
 
+enum ask {
+	ASK_NOTHING,
+	ASK_REDISPATCH,		/* inc, tier */
+	ASK_CANCEL,		/* inc */
+};
+
 static void
-redispatch_done(struct commander *c, const redisReply *r, void *arg)
+script_done(struct commander *c, const redisReply *r, void *arg)
 {
 	struct cmd_entry *e = arg;
 
 	if (r != NULL)
-		log_info("escalation entry %s: redispatch %s %s", e->id,
-		    cmd_result(r), cmd_detail(r));
+		log_info("entry %s: %s %s", e->id, cmd_result(r),
+		    cmd_detail(r));
 	cmd_ackdue_note(c, cmd_due(r));
 	cmd_entry_done(e, cmd_keep(c, r));
 }
 
-/*
- * 1 with inc and tier for a redispatch, 0 for any other message, -1 with
- * err naming the field.
- */
+/* What the message asks (inc, tier filled), or -1 with err naming the field. */
 static int
 parse(const char *msg, size_t len, char *inc, char *tier, char *err,
     size_t errlen)
@@ -51,21 +57,27 @@ parse(const char *msg, size_t len, char *inc, char *tier, char *err,
 	}
 	if (np_json_str(j, "", "type", 1, 64, &type, &e) == -1)
 		goto done;
+	if (strcmp(type, "incident.closed") == 0) {
+		if (np_json_id(j, "", "incident_id", 1, CMD_ID_MAX, inc,
+		    &e) == 0)
+			rv = ASK_CANCEL;
+		goto done;
+	}
 	if (strcmp(type, "escalation") != 0) {
-		rv = 0;
+		rv = ASK_NOTHING;
 		goto done;
 	}
 	if (np_json_str(j, "", "action", 1, 32, &action, &e) == -1)
 		goto done;
 	if (strcmp(action, "redispatch") != 0) {
-		rv = 0;
+		rv = ASK_NOTHING;
 		goto done;
 	}
 	if (np_json_id(j, "", "incident_id", 1, CMD_ID_MAX, inc, &e) == -1 ||
 	    np_json_int(j, "", "tier", 1, 1, CMD_TIERS_MAX, &t, &e) == -1)
 		goto done;
 	snprintf(tier, 8, "%lld", t);
-	rv = 1;
+	rv = ASK_REDISPATCH;
 done:
 	json_decref(j);
 	return rv == -1 ? np_jerr_format(&e, err, errlen) : rv;
@@ -76,20 +88,22 @@ cmd_on_escalation(struct np_consumer *consumer,
     const struct np_stream_entry *ent, void *arg)
 {
 	struct commander *c = arg;
+	const char *stream = consumer == c->closed ? "s:closed" :
+	    "s:escalations";
+	struct np_redis_script *script;
 	struct cmd_entry *e;
 	const char *msg, *argv[2];
 	char err[512], inc[CMD_ID_MAX + 1], tier[8];
 	size_t len;
 	int rv;
 
-	if ((msg = cmd_entry_msg(c, consumer, ent, "s:escalations",
-	    &len)) == NULL)
+	if ((msg = cmd_entry_msg(c, consumer, ent, stream, &len)) == NULL)
 		return;
 	if ((rv = parse(msg, len, inc, tier, err, sizeof(err))) == -1) {
-		cmd_entry_refuse(c, consumer, ent, "s:escalations", err);
+		cmd_entry_refuse(c, consumer, ent, stream, err);
 		return;
 	}
-	if (rv == 0) {
+	if (rv == ASK_NOTHING) {
 		np_consumer_ack(consumer, ent->id);
 		return;
 	}
@@ -97,10 +111,12 @@ cmd_on_escalation(struct np_consumer *consumer,
 		return;
 	argv[0] = inc;
 	argv[1] = tier;
+	script = rv == ASK_CANCEL ? &c->s_cancel : &c->s_redispatch;
 	e->pending = 1;
-	if (cmd_eval(c, &c->s_redispatch, 2, argv, redispatch_done, e) == -1) {
-		log_warnx("s:escalations entry %s: cannot run redispatch",
-		    ent->id);
+	if (cmd_eval(c, script, rv == ASK_CANCEL ? 1 : 2, argv, script_done,
+	    e) == -1) {
+		log_warnx("%s entry %s: cannot run %s", stream, ent->id,
+		    script->name);
 		cmd_entry_done(e, 1);
 	}
 }

@@ -26,7 +26,7 @@
 #define BACKOFF_MAX_MS	2000
 
 extern const char cmd_lib_lua[], cmd_dispatch_lua[], cmd_status_lua[],
-    cmd_noanswer_lua[], cmd_seed_lua[], cmd_redispatch_lua[];
+    cmd_noanswer_lua[], cmd_seed_lua[], cmd_redispatch_lua[], cmd_cancel_lua[];
 
 struct cmd_op {
 	struct commander	*c;
@@ -77,6 +77,8 @@ cmd_scripts_init(struct commander *c)
 	c->s_seed = (struct np_redis_script){ "seed", cmd_seed_lua, "" };
 	c->s_redispatch = (struct np_redis_script){ "redispatch",
 	    concat(cmd_lib_lua, cmd_redispatch_lua), "" };
+	c->s_cancel = (struct np_redis_script){ "cancel",
+	    concat(cmd_lib_lua, cmd_cancel_lua), "" };
 	if (np_svc_key(&c->svc, c->k_ackdue, sizeof(c->k_ackdue),
 	    "orders:ackdue") == -1 ||
 	    np_svc_key(&c->svc, c->k_orders, sizeof(c->k_orders),
@@ -86,7 +88,9 @@ cmd_scripts_init(struct commander *c)
 	    np_svc_key(&c->svc, c->k_status, sizeof(c->k_status),
 	    "s:status") == -1 ||
 	    np_svc_key(&c->svc, c->k_escalations, sizeof(c->k_escalations),
-	    "s:escalations") == -1)
+	    "s:escalations") == -1 ||
+	    np_svc_key(&c->svc, c->k_closed, sizeof(c->k_closed),
+	    "s:closed") == -1)
 		fatalx("key prefix too long");
 	c->caller = (struct np_caller){ .base = c->svc.base,
 	    .first_ms = c->conf.retry_ms, .max_ms = BACKOFF_MAX_MS,
@@ -101,6 +105,7 @@ cmd_scripts_free(struct commander *c)
 	free((char *)c->s_status.body);
 	free((char *)c->s_noanswer.body);
 	free((char *)c->s_redispatch.body);
+	free((char *)c->s_cancel.body);
 }
 
 const char *

@@ -50,9 +50,10 @@ start(struct commander *c)
 	c->routes = consume(c, c->k_routes, cmd_on_route);
 	c->status = consume(c, c->k_status, cmd_on_status);
 	c->escalations = consume(c, c->k_escalations, cmd_on_escalation);
+	c->closed = consume(c, c->k_closed, cmd_on_escalation);
 	cmd_ackdue_start(c);
-	log_info("consuming %s, %s and %s as %s", c->k_routes, c->k_status,
-	    c->k_escalations, c->svc.conf.instance);
+	log_info("consuming %s, %s, %s and %s as %s", c->k_routes, c->k_status,
+	    c->k_escalations, c->k_closed, c->svc.conf.instance);
 }
 
 static void
@@ -96,7 +97,8 @@ commander_drained(struct np_svc *svc, void *arg)
 	np_consumer_free(c->routes);	/* flushes the acks */
 	np_consumer_free(c->status);
 	np_consumer_free(c->escalations);
-	c->routes = c->status = c->escalations = NULL;
+	np_consumer_free(c->closed);
+	c->routes = c->status = c->escalations = c->closed = NULL;
 	/* the PING answers after the acks sent before it */
 	if (np_redis_cmdf(c->redis, exit_now, c, "PING") == -1)
 		np_svc_exit(&c->svc);
@@ -151,6 +153,7 @@ main(int argc, char **argv)
 	np_consumer_free(c->routes);
 	np_consumer_free(c->status);
 	np_consumer_free(c->escalations);
+	np_consumer_free(c->closed);
 	cmd_ackdue_stop(c);
 	np_redis_free(c->redis);
 	np_sock_free(c->bus_events);

@@ -17,6 +17,8 @@
 --                   at the same place, or from the same caller phone ->
 --                   review (zset) and a 'repeat_flagged' timeline entry
 --   inc:<id>:tl     'closed'; open:geo / open:t0 no longer hold it
+-- The incident.closed message also goes to s:closed, where the commander
+-- takes back any order still live (commander/cancel.lua).
 -- A replay finds the incident closed and answers 'already'.
 --
 -- KEYS: none (every key is ARGV[1] .. name: one hash tag, one slot)
@@ -219,4 +221,7 @@ if f[3] and f[3] ~= '' then msg.post = f[3] end
 if f[4] and f[4] ~= '' then msg.district = f[4] end
 if reason ~= '' then msg.reason = reason end
 if rep then msg['repeat'] = rep end
-return {'closed', disp, cjson.encode(msg)}
+local json = cjson.encode(msg)
+-- the commander takes back the orders still live (a supervisor's close)
+redis.call('XADD', P .. 's:closed', '*', 'msg', json)
+return {'closed', disp, json}

@@ -31,12 +31,14 @@ class Loop:
     ORDER = ("router", "commander", "radiogw", "intake")
 
     def __init__(self, dashboard=False, feedback=False, tracker=False,
-                 **overrides):
+                 settings=None, **overrides):
         """overrides: {"commander": {"command.ack_timeout_ms": 1500}, ...}
         dashboard: also start the dashboard (first, so that the event
         bus it binds is there when the others connect their PUBs);
         feedback, tracker: also start those (after the dashboard, before
-        the router)."""
+        the router).  settings: overrides by service name, for the
+        services whose names are also these flags."""
+        overrides = dict(settings or {}, **overrides)
         self.order = tuple(n for n, on in (("dashboard", dashboard),
                                            ("feedback", feedback),
                                            ("tracker", tracker)) if on)

@@ -9,7 +9,7 @@
 #include "np_testloop.h"
 
 static char route[8192];
-static char *redispatch;
+static char *redispatch, *cancel;
 
 static void
 setup(void)
@@ -19,6 +19,7 @@ setup(void)
 	tc_setup();
 	lib = tc_read("lib.lua", NULL);
 	redispatch = tc_read("redispatch.lua", lib);
+	cancel = tc_read("cancel.lua", lib);
 	free(lib);
 	ck_assert_int_eq(tc_seed(rc, "U1,U2,U3,U4"), 4);
 	tc_incident(rc, "I-1");
@@ -29,6 +30,7 @@ static void
 teardown(void)
 {
 	free(redispatch);
+	free(cancel);
 	tc_teardown();
 }
 
@@ -78,6 +80,35 @@ START_TEST(incident_stays_open_while_the_first_unit_is_still_out)
 }
 END_TEST
 
+START_TEST(closing_takes_back_live_orders_and_releases_units)
+{
+	struct tc_reply o;
+	char *before;
+
+	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
+	    "U1,U2,U3"), T0);
+	ck_assert_str_eq(redispatch_tier("I-1", "1", T0 + 60000).result,
+	    "dispatched");
+	tc_status(rc, "U1", "onscene", "I-1-T1-1", "", T0 + 61000);
+	tc_status(rc, "U2", "declined", "I-1-T1-2", "busy", T0 + 61000);
+	/* a supervisor closes the incident while U1 is on scene and the
+	 * decline sent U3 */
+	o = tc_eval(rc, cancel, T0 + 62000, 1, "I-1");
+	ck_assert_str_eq(o.result, "cancelled");
+	ck_assert_str_eq(o.detail, "2");
+	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-1", "state"), "cancelled");
+	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-2", "state"), "declined");
+	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-3", "state"), "cancelled");
+	ck_assert_str_eq(tc_hget(rc, "unit:U1", "status"), "available");
+	ck_assert_str_eq(tc_hget(rc, "unit:U1", "order"), "");
+	ck_assert_str_eq(tc_hget(rc, "unit:U3", "status"), "available");
+	before = tc_snapshot(rc);
+	o = tc_eval(rc, cancel, T0 + 63000, 1, "I-1");
+	ck_assert_str_eq(o.detail, "0");
+	tc_unchanged(before, "replaying the cancel");
+}
+END_TEST
+
 START_TEST(no_candidate_left_keeps_the_tier_as_it_was)
 {
 	struct tc_reply o;
@@ -103,6 +134,7 @@ main(void)
 	tcase_add_test(tc_, no_candidate_left_keeps_the_tier_as_it_was);
 	tcase_add_test(tc_,
 	    incident_stays_open_while_the_first_unit_is_still_out);
+	tcase_add_test(tc_, closing_takes_back_live_orders_and_releases_units);
 	suite_add_tcase(s, tc_);
 	return np_test_run(s);
 }
