@@ -155,7 +155,7 @@ intake_post_close(struct np_http_req *req, void *arg)
 	static const char *const keys[] = { "reason", "disposition", "by",
 	    NULL };
 	struct intake *in = arg;
-	const char *reason = NULL, *disp = "", *by = NULL;
+	const char *reason = NULL, *disp = NULL, *by = NULL;
 	struct fb_close_args a;
 	struct fb_close_req cr;
 	struct np_jerr e;
@@ -168,7 +168,8 @@ intake_post_close(struct np_http_req *req, void *arg)
 	    np_json_str(doc, "", "disposition", 0, FB_TEXT_MAX, &disp, &e) ||
 	    np_json_str(doc, "", "by", 1, SUP_BY_MAX, &by, &e))
 		refuse(req, &e);
-	else if (*reason == '\0' || *by == '\0' || *disp == '\0')
+	else if (*reason == '\0' || *by == '\0' ||
+	    (disp != NULL && *disp == '\0'))	/* absent: the last clear's */
 		np_http_error(req, 422, "invalid_field", *reason == '\0' ?
 		    "reason" : *by == '\0' ? "by" : "disposition",
 		    "%s must not be empty", *reason == '\0' ? "reason" :
@@ -177,7 +178,7 @@ intake_post_close(struct np_http_req *req, void *arg)
 		if (script_close.body == NULL)
 			script_close = fb_close_script();
 		cr = (struct fb_close_req){ op->id, FB_CLOSE_SUPERVISOR,
-		    disp, reason, "intake", by, "" };
+		    disp != NULL ? disp : "", reason, "intake", by, "" };
 		fb_close_args(&a, in->close, in->svc.keys, np_now_ms(), &cr);
 		if (np_redis_eval(in->redis, &script_close, close_reply, op, 0,
 		    FB_CLOSE_ARGC, a.argv, a.lens) == -1) {

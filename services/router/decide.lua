@@ -23,6 +23,13 @@ if redis.call('EXISTS', inc) == 0 then
 end
 redis.call('HSET', inc, 'post', ARGV[1], 'post_dist_m', ARGV[2],
            'coverage_gap', ARGV[3], 'route', ARGV[4])
+-- the owning post's district is the incident's (SLA figures by district)
+local ok, decided = pcall(cjson.decode, ARGV[4])
+if ok and type(decided) == 'table' and type(decided.post) == 'table' and
+    type(decided.post.district) == 'string' and decided.post.district ~= ''
+    then
+  redis.call('HSET', inc, 'district', decided.post.district)
+end
 if redis.call('HGET', inc, 'state') == 'new' then
   redis.call('HSET', inc, 'state', 'routed')
 end

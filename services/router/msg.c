@@ -192,6 +192,8 @@ router_post_json(const struct router_map *m, const struct router_post *p,
 	}
 	json_object_set_new(j, "distance_m", json_real(router_round1(
 	    p->dist_m)));
+	if (post->district[0] != '\0')
+		json_object_set_new(j, "district", json_string(post->district));
 	return j;
 }
 

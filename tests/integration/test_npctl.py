@@ -1,7 +1,10 @@
 """npctl, the command line, against the real services: every command
 prints what a call-taker or supervisor needs, --json prints the answer
 as it came, and mistakes get a clear message and their own exit status
-(1 refused, 2 usage, 3 unreachable)."""
+(1 refused, 2 usage, 3 unreachable).  The supervisors' commands (sla,
+escalations, close, followup) run against a loop with the dashboard,
+feedback and tracker (marks of 1 s: no unit answers on the radio, so
+every mark is missed and escalates)."""
 import json
 import os
 import subprocess
@@ -93,6 +96,92 @@ class Npctl(unittest.TestCase):
                                 "incident", "x")
         self.assertEqual(rc, 3)
         self.assertIn("did not answer", err)
+
+
+class NpctlSupervisor(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        marks = {"track.mark1_s": 1, "track.mark2_s": 2,
+                 "track.mark3_s": 3}
+        cls.loop = Loop(dashboard=True, feedback=True, tracker=True,
+                        settings={"tracker": dict(marks,
+                                                  **{"track.step_s": 1}),
+                                  "dashboard": marks},
+                        commander={"command.ack_timeout_ms": 600000})
+        cls.env = dict(os.environ,
+                       NEARPOST_INTAKE_URL=f"http://127.0.0.1:"
+                                           f"{cls.loop.intake_port}",
+                       NEARPOST_DASHBOARD_URL=f"http://127.0.0.1:"
+                                              f"{cls.loop.dashboard_port}")
+
+    @classmethod
+    def tearDownClass(cls):
+        for name, (rc, log) in cls.loop.close().items():
+            assert rc == 0, f"{name} exited {rc}:\n{log[-2000:]}"
+
+    npctl = Npctl.npctl
+
+    def sla_total(self):
+        rc, out, err = self.npctl("--json", "sla", "--window", "day")
+        self.assertEqual(rc, 0, err)
+        return {m["mark"]: (m["met"], m["missed"])
+                for m in json.loads(out)["total"]}
+
+    def test_sla_escalations_close_and_followup(self):
+        rc, out, err = self.npctl("sla", "--window", "day")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("SLA, this day", out)
+        self.assertIn("all posts", out)
+        self.assertEqual(self.sla_total()[1], (0, 0))
+        rc, out, _ = self.npctl("escalations")
+        self.assertEqual((rc, out.strip()), (0, "no escalations waiting"))
+
+        rc, out, err = self.npctl("--json", "call", "--type", "theft",
+                                  "--lat", "31.2317", "--lon", "121.4726")
+        self.assertEqual(rc, 0, err)
+        iid = json.loads(out)["incident_id"]
+        # nobody answers: the first mark's supervisor and command steps
+        wait_until(lambda: [l for l in self.npctl("escalations")[1]
+                            .splitlines() if iid in l and "command" in l],
+                   timeout=30, what="the escalations waiting")
+        rc, out, _ = self.npctl("escalations")
+        self.assertIn("supervisor", out)
+
+        rc, out, err = self.npctl("close", iid, "--reason",
+                                  "handled by phone", "--by", "sup-9")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("done:", out)
+        h = self.loop.hgetall("inc:" + iid)
+        self.assertEqual((h["state"], h["closed_by"], h["close_reason"]),
+                         ("closed", "sup-9", "handled by phone"))
+        rc, _, err = self.npctl("close", iid, "--reason", "again")
+        self.assertEqual(rc, 1)
+        self.assertIn("already_closed", err)
+        self.assertNotIn(iid, self.npctl("escalations")[1])
+        self.assertEqual(self.sla_total()[1], (0, 1))
+
+        rc, out, err = self.npctl("followup", iid, "--note",
+                                  "caller thanked us", "--by", "sup-9")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("done:", out)
+        self.assertEqual(self.loop.hget("followup:" + iid, "state"), "done")
+        self.assertEqual(self.loop.hget("followup:" + iid, "by"), "sup-9")
+        rc, _, err = self.npctl("followup", iid, "--note", "twice")
+        self.assertEqual(rc, 1)
+        self.assertIn("no_followup_due", err)
+
+    def test_supervisor_mistakes(self):
+        for args in (("sla", "--window", "week"), ("close", "I-X"),
+                     ("followup", "I-X", "--by", "me"), ("close",),
+                     ("escalations", "extra")):
+            rc, _, err = self.npctl(*args)
+            self.assertEqual(rc, 2, args)
+            self.assertTrue(err.strip(), args)
+        rc, _, err = self.npctl("close", "I-20000101-NOPE00", "--reason",
+                                "r")
+        self.assertEqual(rc, 1)
+        rc, _, err = self.npctl("--dashboard", "http://127.0.0.1:1", "sla")
+        self.assertEqual(rc, 3)
 
 
 if __name__ == "__main__":
