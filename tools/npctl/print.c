@@ -192,11 +192,24 @@ print_marks(const char *scope, const json_t *marks)
 	putchar('\n');
 }
 
+/* 1 if any mark of the row was due (met or missed). */
+static int
+any_due(const json_t *marks)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(marks, i, m)
+		if (num(m, "met") + num(m, "missed") > 0)
+			return 1;
+	return 0;
+}
+
 void
 npctl_print_sla(const json_t *ans)
 {
 	const json_t *v;
-	size_t i;
+	size_t i, quiet = 0;
 
 	printf("SLA, this %s (%s): marks met / due, compliance\n",
 	    str(ans, "window"), str(ans, "bucket"));
@@ -204,8 +217,14 @@ npctl_print_sla(const json_t *ans)
 	print_marks("all posts", json_object_get(ans, "total"));
 	json_array_foreach(json_object_get(ans, "districts"), i, v)
 		print_marks(str(v, "district"), json_object_get(v, "marks"));
-	json_array_foreach(json_object_get(ans, "posts"), i, v)
-		print_marks(str(v, "post"), json_object_get(v, "marks"));
+	json_array_foreach(json_object_get(ans, "posts"), i, v) {
+		if (any_due(json_object_get(v, "marks")))
+			print_marks(str(v, "post"), json_object_get(v, "marks"));
+		else
+			quiet++;
+	}
+	if (quiet > 0)
+		printf("(%zu posts had no mark due)\n", quiet);
 }
 
 void
