@@ -13,20 +13,12 @@ steady rate for a while and prints p50/p90/p99 of
 Figures only, never a pass/fail.  usage: dispatch_latency.py BIN_DIR
 [RATE_PER_S] [SECONDS]
 """
-import json
-import os
 import random
 import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-os.environ.setdefault("NP_SRC_DIR", SRC)
-if len(sys.argv) > 1:
-    os.environ["NP_BIN_DIR"] = os.path.abspath(sys.argv[1])
-sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
-
+import benchenv  # noqa: F401  (NP_SRC_DIR, NP_BIN_DIR, sys.path)
 from harness import load_city, request  # noqa: E402
 from loop import Loop  # noqa: E402
 from radio_unit import Closed, RadioUnit  # noqa: E402
