@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "np_testredis.h"
+#include "np_testscript.h"
 
 #define P		"np:{city}:"
 #define T0		1800000000000LL
@@ -28,7 +29,7 @@ struct tc_reply {
 	char		detail[256];
 	long long	due;
 	int		nframes;
-	char		frames[TC_FRAMES][1024];
+	char		frames[TC_FRAMES][NP_TEST_FRAME_MAX];
 };
 
 struct tc_scripts {
@@ -110,16 +111,9 @@ tc_eval(redisContext *c, const char *script, long long now, int n, ...)
 		argv[argc++] = va_arg(ap, const char *);
 	va_end(ap);
 	r = redisCommandArgv(c, argc, argv, NULL);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_msg(r->type == REDIS_REPLY_ARRAY && r->elements >= 3,
-	    "script said: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
 	memset(&o, 0, sizeof(o));
-	snprintf(o.result, sizeof(o.result), "%s", r->element[0]->str);
-	snprintf(o.detail, sizeof(o.detail), "%s", r->element[1]->str);
-	o.due = r->element[2]->integer;
-	for (size_t i = 3; i < r->elements && o.nframes < TC_FRAMES; i++)
-		snprintf(o.frames[o.nframes++], sizeof(o.frames[0]), "%s",
-		    r->element[i]->str);
+	np_test_script_decode(r, o.result, sizeof(o.result), o.detail,
+	    sizeof(o.detail), &o.due, o.frames, TC_FRAMES, &o.nframes);
 	freeReplyObject(r);
 	return o;
 }

@@ -15,6 +15,7 @@
 
 #include "np_testloop.h"
 #include "np_testredis.h"
+#include "np_testscript.h"
 
 #define P	"np:{city}:"
 #define T0	1800000000000LL
@@ -25,7 +26,7 @@ struct tt_reply {
 	char		detail[256];
 	long long	earliest;
 	int		nframes;
-	char		frames[8][1024];
+	char		frames[8][NP_TEST_FRAME_MAX];
 };
 
 static struct np_testredis srv;
@@ -100,16 +101,9 @@ eval(const char *script, long long now, int n, ...)
 		argv[argc++] = va_arg(ap, const char *);
 	va_end(ap);
 	r = redisCommandArgv(rc, argc, argv, NULL);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_msg(r->type == REDIS_REPLY_ARRAY && r->elements >= 3,
-	    "script said: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
 	memset(&o, 0, sizeof(o));
-	snprintf(o.result, sizeof(o.result), "%s", r->element[0]->str);
-	snprintf(o.detail, sizeof(o.detail), "%s", r->element[1]->str);
-	o.earliest = r->element[2]->integer;
-	for (size_t i = 3; i < r->elements && o.nframes < 8; i++)
-		snprintf(o.frames[o.nframes++], sizeof(o.frames[0]), "%s",
-		    r->element[i]->str);
+	np_test_script_decode(r, o.result, sizeof(o.result), o.detail,
+	    sizeof(o.detail), &o.earliest, o.frames, 8, &o.nframes);
 	freeReplyObject(r);
 	return o;
 }
