@@ -68,20 +68,26 @@ timer_arm(struct np_http_conn *c, int ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* A last answer, then close; retry_after > 0 adds Retry-After. */
 static void
 conn_send_error(struct np_http_conn *c, int status, const char *code,
-    const char *msg)
+    const char *msg, int retry_after)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *extra = NULL;
 	char *body;
 	size_t len = 0;
 
+	if (retry_after > 0 && (extra = evbuffer_new()) != NULL)
+		evbuffer_add_printf(extra, "Retry-After: %d\r\n", retry_after);
 	body = np_http_error_body(status, code, NULL, msg, &len);
 	np_http_head_write(out, status, "application/json", (long long)len,
-	    1, 0, NULL);
+	    1, 0, extra);
 	if (body != NULL)
 		evbuffer_add(out, body, len);
 	free(body);
+	if (extra != NULL)
+		evbuffer_free(extra);
 	np_http_conn_replied(c, status, 1);
 }
 
@@ -141,21 +147,31 @@ conn_dispatch(struct np_http_conn *c)
 	const char *code = NULL;
 	char msg[160];
 	size_t i;
+	int wait;
 
 	srv->stats.requests++;
 	evtimer_del(c->timer);
 	if (np_http_req_new(c, c->parser, &req, &code, msg, sizeof(msg)) ==
 	    -1) {
 		srv->stats.parse_errors++;
-		conn_send_error(c, 400, code, msg);
+		conn_send_error(c, 400, code, msg, 0);
 		return;
 	}
 	if (req == NULL) {
-		conn_send_error(c, 503, "no_memory", "out of memory");
+		conn_send_error(c, 503, "no_memory", "out of memory", 0);
 		return;
 	}
 	c->req = req;
 	c->state = NP_HTTP_C_HANDLING;
+	if ((wait = np_http_src_take(srv, c->src)) > 0) {
+		srv->stats.rate_limited++;
+		snprintf(msg, sizeof(msg), "%d", wait);
+		np_http_add_header(req, "Retry-After", msg);
+		np_http_error(req, 429, "rate_limited", NULL, "more than %g "
+		    "requests per second from %s; retry in %d s",
+		    srv->conf.rate_per_source, c->addr, wait);
+		return;
+	}
 	for (i = 0; i < srv->nroutes; i++) {
 		if (strcmp(srv->routes[i].method, np_http_method(req)) == 0 &&
 		    np_http_req_match(req, srv->routes[i].pattern)) {
@@ -206,7 +222,7 @@ conn_process(struct np_http_conn *c)
 			c->srv->stats.parse_errors++;
 			log_debug("http %s: %d %s", c->peer, e->status,
 			    e->message);
-			conn_send_error(c, e->status, e->code, e->message);
+			conn_send_error(c, e->status, e->code, e->message, 0);
 			break;
 		}
 	}
@@ -300,7 +316,7 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 	}
 	c->srv->stats.timeouts++;
 	conn_send_error(c, 408, "request_timeout",
-	    "request not received in time");
+	    "request not received in time", 0);
 }
 
 static void
@@ -323,16 +339,19 @@ conn_free(struct np_http_conn *c)
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	if (c->rejecting)
 		srv->nrejecting--;
-	else
+	else {
 		srv->stats.active--;
+		np_http_src_hold(c->src, -1);
+	}
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	np_http_parser_free(c->parser);
 	free(c);
 }
 
+/* "ip:port" or "[ip6]:port" in c->peer, the address alone in c->addr */
 static void
-peer_name(const struct sockaddr *sa, char *buf, size_t len)
+peer_name(const struct sockaddr *sa, struct np_http_conn *c)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
@@ -341,14 +360,15 @@ peer_name(const struct sockaddr *sa, char *buf, size_t len)
 		const struct sockaddr_in *s4 = (const void *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		port = ntohs(s4->sin_port);
-		snprintf(buf, len, "%s:%d", host, port);
+		snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 		port = ntohs(s6->sin6_port);
-		snprintf(buf, len, "[%s]:%d", host, port);
+		snprintf(c->peer, sizeof(c->peer), "[%s]:%d", host, port);
 	} else
-		snprintf(buf, len, "unknown");
+		snprintf(c->peer, sizeof(c->peer), "unknown");
+	snprintf(c->addr, sizeof(c->addr), "%s", host);
 }
 
 static struct np_http_conn *
@@ -378,7 +398,7 @@ conn_new(struct np_http *srv, evutil_socket_t fd, const struct sockaddr *sa)
 		free(c);
 		return NULL;
 	}
-	peer_name(sa, c->peer, sizeof(c->peer));
+	peer_name(sa, c);
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, NP_HTTP_INBUF_MAX);
 	tv.tv_sec = srv->conf.idle_timeout_ms / 1000;
@@ -417,9 +437,27 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		log_info("http %s: over %d connections, refused", c->peer,
 		    srv->conf.max_conns);
 		conn_send_error(c, 503, "too_many_connections",
-		    "server busy, try again later");
+		    "server busy, try again later", 1);
 		return;
 	}
+	c->src = np_http_src_get(srv, c->addr);
+	if (np_http_src_full(srv, c->src)) {
+		c->src = NULL;
+		c->rejecting = 1;
+		srv->nrejecting++;
+		srv->stats.src_rejected++;
+		if (srv->nrejecting > NP_HTTP_MAX_REJECTING) {
+			conn_free(c);
+			return;
+		}
+		log_info("http %s: over %d connections from %s, refused",
+		    c->peer, srv->conf.max_conns_per_source, c->addr);
+		conn_send_error(c, 429, "too_many_connections_from_source",
+		    "too many connections at once from this address; close "
+		    "some and retry", 1);
+		return;
+	}
+	np_http_src_hold(c->src, 1);
 	srv->stats.active++;
 	c->state = NP_HTTP_C_READING;
 	timer_arm(c, srv->conf.idle_timeout_ms);
@@ -489,6 +527,8 @@ np_http_new(struct event_base *base, const struct np_http_conf *conf,
 		srv->conf.max_conns = def.max_conns;
 	if (srv->conf.idle_timeout_ms <= 0)
 		srv->conf.idle_timeout_ms = def.idle_timeout_ms;
+	if (srv->conf.rate_burst < 1)
+		srv->conf.rate_burst = 1;
 	srv->base = base;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
@@ -537,6 +577,7 @@ np_http_free(struct np_http *srv)
 		conn_free(TAILQ_FIRST(&srv->conns));
 	if (srv->retry != NULL)
 		event_free(srv->retry);
+	np_http_srcs_free(srv);
 	free(srv);
 }
 

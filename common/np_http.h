@@ -23,14 +23,19 @@
  *
  * Server-made errors have np_http_error's JSON shape: 400 malformed
  * request, 404, 405 (+Allow), 408 (request started, idle timeout hit),
- * 413, 414, 417, 431, 501, 505, 503 (over max_conns).  One request at a
- * time per connection: pipelined bytes wait until the reply is written.
+ * 413, 414, 417, 431, 501, 505, 503 (over max_conns), 429 (over
+ * max_conns_per_source: then closed; over rate_per_source: with
+ * Retry-After, the connection stays).  One request at a time per
+ * connection: pipelined bytes wait until the reply is written.
+ * Per-source limits are in np_http_limit.c.
  */
 #ifndef NP_HTTP_H
 #define NP_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "np_conf.h"
 
 struct np_http;
 struct np_http_req;
@@ -47,12 +52,40 @@ struct np_http_conf {
 	int		 max_conns;	/* 1024; over it: 503 JSON and close */
 	int		 idle_timeout_ms; /* 30000: keep-alive idle, slow request,
 					    stalled reply writes */
+	/* per source address (0: no limit, the default) */
+	int		 max_conns_per_source;	/* over: 429 JSON and close */
+	double		 rate_per_source;	/* requests/s, token bucket */
+	int		 rate_burst;		/* bucket size (>= 1) */
 };
+
+/*
+ * The per-source limits as settings "<prefix>.max_header_bytes",
+ * ".max_conns_per_source", ".rate_per_source", ".rate_burst", with the
+ * service's defaults (np_http_limit.c).  The table points into c, which
+ * must outlive it; np_http_limit_apply copies the values into a conf.
+ */
+#define NP_HTTP_LIMIT_ITEMS	4
+struct np_http_limit_conf {
+	int			 max_header_bytes;
+	int			 max_conns_per_source;
+	double			 rate_per_source;
+	int			 rate_burst;
+	struct np_conf_item	 items[NP_HTTP_LIMIT_ITEMS];
+	char			 keys[NP_HTTP_LIMIT_ITEMS][64];
+	char			 defs[NP_HTTP_LIMIT_ITEMS][32];
+};
+struct np_conf_table	np_http_limit_items(struct np_http_limit_conf *,
+			    const char *prefix,
+			    const struct np_http_limit_conf *def);
+void	np_http_limit_apply(struct np_http_conf *,
+	    const struct np_http_limit_conf *);
 
 /* Per-server counters, for /metrics. */
 struct np_http_stats {
 	uint64_t	accepted;	/* connections accepted */
 	uint64_t	rejected;	/* refused over max_conns (503) */
+	uint64_t	src_rejected;	/* refused over max_conns_per_source */
+	uint64_t	rate_limited;	/* 429 over rate_per_source */
 	uint64_t	requests;	/* complete requests dispatched */
 	uint64_t	status[6];	/* replies by class: status[4] = 4xx */
 	uint64_t	parse_errors;	/* malformed/over-limit requests */

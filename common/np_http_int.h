@@ -20,11 +20,13 @@
 
 #define NP_HTTP_MAX_PARAMS	8
 #define NP_HTTP_STREAM_MAXBUF	(1024 * 1024)
+#define NP_HTTP_ADDR_MAX	48	/* an IPv6 address, no port */
 
 struct bufferevent;
 struct evbuffer;
 struct evconnlistener;
 struct event;
+struct np_http_src;
 
 enum np_http_cstate {
 	NP_HTTP_C_READING,
@@ -43,9 +45,11 @@ struct np_http_conn {
 	struct np_http_parser	*parser;
 	struct np_http_req	*req;	/* HANDLING, STREAMING */
 	enum np_http_cstate	 state;
-	int			 rejecting;	/* over max_conns: 503 only */
+	int			 rejecting;	/* over a limit: error only */
 	int			 eof;
+	struct np_http_src	*src;	/* NULL while rejecting */
 	char			 peer[64];
+	char			 addr[NP_HTTP_ADDR_MAX];
 };
 
 struct np_http_req {
@@ -92,11 +96,21 @@ struct np_http {
 	int			 port;
 	int			 draining;
 	int			 nrejecting;
+	struct np_http_src	**srcs;		/* np_http_limit.c */
+	size_t			 nsrcs;
 };
 
 /* np_http.c: the connection's side of a reply. */
 void	np_http_conn_replied(struct np_http_conn *, int status, int close);
 void	np_http_conn_streaming(struct np_http_conn *, int status);
+
+/* np_http_limit.c: per-source state (NULL if out of memory: no limit) */
+struct np_http_src *np_http_src_get(struct np_http *, const char *addr);
+int	np_http_src_full(const struct np_http *, const struct np_http_src *);
+void	np_http_src_hold(struct np_http_src *, int delta);
+/* 0: go on; else the seconds to wait (a token is taken when 0) */
+int	np_http_src_take(struct np_http *, struct np_http_src *);
+void	np_http_srcs_free(struct np_http *);
 
 /* np_http_req.c */
 /* 0, or -1 with *code and msg set (a 400 to send); NULL req on ENOMEM. */

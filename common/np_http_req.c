@@ -116,8 +116,10 @@ req_segments(struct np_http_req *req, const char *raw, size_t len)
 	char *o;
 	long dl;
 
+	/* At most one segment per '/' plus one ("*" of OPTIONS * has none). */
 	for (i = 0; i < len; i++)
 		n += raw[i] == '/';
+	n++;
 	if ((req->segbuf = malloc(len + 1)) == NULL ||
 	    (req->segs = calloc(n, sizeof(*req->segs))) == NULL)
 		return -1;

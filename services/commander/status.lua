@@ -75,7 +75,9 @@ local inc, tier = o[3], tonumber(o[4])
 redis.call('HSET', okey, 'state', tr.to)
 if tr.stamp then redis.call('HSET', okey, tr.stamp, NOW) end
 redis.call('ZREM', ACKDUE, oid)
-local ev = {unit_id = uid, order_id = oid, tier = tier}
+-- the unit made this change; the commander only recorded it
+local ev = {unit_id = uid, order_id = oid, tier = tier, by = 'unit:' .. uid,
+            via = 'commander'}
 if status == 'clear' and disposition ~= '' then
   redis.call('HSET', okey, 'disposition', disposition)
   ev.disposition = disposition

@@ -23,9 +23,12 @@
 
 #include <jansson.h>
 
+#include "np_auth.h"
 #include "np_city.h"
+#include "np_http.h"
 #include "np_plans.h"
 #include "np_svc.h"
+#include "session.h"
 
 struct event;
 struct np_http;
@@ -76,8 +79,13 @@ struct dash_conf {
 	int	 max_escalations;
 	int	 survey_ms;
 	int	 mark_s[NP_TIERS_MAX];
+	int	 http_max_body;
+	int	 session_ttl_s;
+	int	 max_sessions;
 	struct np_svc_city city;
 	struct np_svc_bus bus;
+	struct np_auth_conf auth;
+	struct np_http_limit_conf limits;
 };
 
 struct dash_client {
@@ -122,6 +130,8 @@ struct dashboard {
 	json_t			*answers;	/* of the running survey */
 	int			 surveying;
 	struct dash_stats	 stats;
+	struct np_auth		 auth;
+	struct dash_sessions	 sessions;	/* login.c */
 };
 
 /* events.c */
@@ -138,5 +148,11 @@ void	dash_api_state(struct np_http_req *, void *);
 void	dash_api_sla(struct np_http_req *, void *);
 /* http.c */
 int	dash_http_start(struct dashboard *);
+/* login.c: the caller (session cookie or bearer token, supervisor at
+ * least), or NULL after answering 401/403. */
+const struct np_auth_token *dash_auth(struct dashboard *,
+	    struct np_http_req *);
+void	dash_login(struct np_http_req *, void *);
+void	dash_logout(struct np_http_req *, void *);
 
 #endif

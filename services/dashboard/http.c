@@ -7,6 +7,11 @@
  *   GET /api/events      Server-Sent Events from the event bus
  *   GET /api/health      a SURVEYOR round on bus.health
  *   GET /metrics         Prometheus text
+ *   POST /api/login, /api/logout   the browser's session (login.c)
+ *
+ * The page and its assets are open (no data in them); the /api routes
+ * need a supervisor -- a session cookie or a bearer token (dash_auth);
+ * /metrics an admin token (or loopback with auth.metrics_loopback).
  *
  * Every asset is compiled in (np_embed_text): the page never loads
  * anything from outside the machine.  Unknown paths get np_http's JSON 404.
@@ -55,13 +60,29 @@ get_css(struct np_http_req *req, void *arg)
 static void
 get_events(struct np_http_req *req, void *arg)
 {
-	dash_events_serve(arg, req);
+	if (dash_auth(arg, req) != NULL)
+		dash_events_serve(arg, req);
 }
 
 static void
 get_health(struct np_http_req *req, void *arg)
 {
-	dash_health_serve(arg, req);
+	if (dash_auth(arg, req) != NULL)
+		dash_health_serve(arg, req);
+}
+
+static void
+get_state(struct np_http_req *req, void *arg)
+{
+	if (dash_auth(arg, req) != NULL)
+		dash_api_state(req, arg);
+}
+
+static void
+get_sla(struct np_http_req *req, void *arg)
+{
+	if (dash_auth(arg, req) != NULL)
+		dash_api_sla(req, arg);
 }
 
 static void
@@ -69,9 +90,11 @@ get_metrics(struct np_http_req *req, void *arg)
 {
 	struct dashboard *d = arg;
 	struct np_http_stats hs;
-	char buf[2048];
+	char buf[3072];
 	int n;
 
+	if (!np_auth_metrics(&d->auth, req))
+		return;
 	np_http_get_stats(d->http, &hs);
 	n = snprintf(buf, sizeof(buf),
 	    "# TYPE dashboard_sse_clients gauge\n"
@@ -97,7 +120,14 @@ get_metrics(struct np_http_req *req, void *arg)
 	    "# TYPE dashboard_http_responses_total counter\n"
 	    "dashboard_http_responses_total{class=\"2xx\"} %llu\n"
 	    "dashboard_http_responses_total{class=\"4xx\"} %llu\n"
-	    "dashboard_http_responses_total{class=\"5xx\"} %llu\n",
+	    "dashboard_http_responses_total{class=\"5xx\"} %llu\n"
+	    "# TYPE dashboard_http_refused_total counter\n"
+	    "dashboard_http_refused_total{why=\"auth\"} %llu\n"
+	    "dashboard_http_refused_total{why=\"conns\"} %llu\n"
+	    "dashboard_http_refused_total{why=\"conns_per_source\"} %llu\n"
+	    "dashboard_http_refused_total{why=\"rate\"} %llu\n"
+	    "# TYPE dashboard_sessions gauge\n"
+	    "dashboard_sessions %zu\n",
 	    d->nclients, (unsigned long long)d->stats.frames,
 	    (unsigned long long)d->stats.bad_frames,
 	    (unsigned long long)d->stats.forwarded,
@@ -108,7 +138,11 @@ get_metrics(struct np_http_req *req, void *arg)
 	    (unsigned long long)hs.requests, hs.active,
 	    (unsigned long long)hs.status[2],
 	    (unsigned long long)hs.status[4],
-	    (unsigned long long)hs.status[5]);
+	    (unsigned long long)hs.status[5],
+	    (unsigned long long)d->auth.denied,
+	    (unsigned long long)hs.rejected,
+	    (unsigned long long)hs.src_rejected,
+	    (unsigned long long)hs.rate_limited, d->sessions.n);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	np_http_reply(req, 200, "text/plain; version=0.0.4", buf, (size_t)n);
@@ -119,8 +153,10 @@ static const struct np_http_route routes[] = {
 	{ "GET", "/index.html", get_index },
 	{ "GET", "/app.js", get_app },
 	{ "GET", "/style.css", get_css },
-	{ "GET", "/api/state", dash_api_state },
-	{ "GET", "/api/sla", dash_api_sla },
+	{ "GET", "/api/state", get_state },
+	{ "GET", "/api/sla", get_sla },
+	{ "POST", "/api/login", dash_login },
+	{ "POST", "/api/logout", dash_logout },
 	{ "GET", "/api/events", get_events },
 	{ "GET", "/api/health", get_health },
 	{ "GET", "/metrics", get_metrics },
@@ -136,7 +172,8 @@ dash_http_start(struct dashboard *d)
 	hc.port = d->conf.http_port;
 	hc.max_conns = d->conf.http_max_conns;
 	hc.idle_timeout_ms = d->conf.http_idle_ms;
-	hc.max_body_bytes = 1024;
+	hc.max_body_bytes = (size_t)d->conf.http_max_body;
+	np_http_limit_apply(&hc, &d->conf.limits);
 	d->http = np_http_new(d->svc.base, &hc, routes,
 	    sizeof(routes) / sizeof(routes[0]), d);
 	return d->http == NULL ? -1 : 0;

@@ -34,6 +34,13 @@ static const struct np_conf_item dash_items[] = {
 	  OFF(max_escalations), "escalations waiting shown" },
 	{ "dashboard.survey_ms", NP_CONF_INT, "500", 10, 60000,
 	  OFF(survey_ms), "how long a health round waits for answers" },
+	{ "dashboard.max_body", NP_CONF_INT, "4096", 1024, 1048576,
+	  OFF(http_max_body), "largest request body accepted (bytes)" },
+	{ "dashboard.session_ttl_s", NP_CONF_INT, "43200", 60, 2592000,
+	  OFF(session_ttl_s), "a browser login lasts this long" },
+	{ "dashboard.max_sessions", NP_CONF_INT, "256", 1, 100000,
+	  OFF(max_sessions), "browser sessions kept at once (the oldest "
+	  "go first)" },
 	{ "track.mark1_s", NP_CONF_INT, "0", 0, 86400, OFF(mark_s[0]),
 	  "mark 1 deadline as the tracker uses it (0: the plan's)" },
 	{ "track.mark2_s", NP_CONF_INT, "0", 0, 86400, OFF(mark_s[1]),
@@ -41,6 +48,28 @@ static const struct np_conf_item dash_items[] = {
 	{ "track.mark3_s", NP_CONF_INT, "0", 0, 86400, OFF(mark_s[2]),
 	  "mark 3 deadline (0: the plan's)" },
 };
+
+/* Per-source HTTP limits: a few supervisors' browsers (and scripts)
+ * per address; far above what a page makes, low enough to stop a
+ * runaway client. */
+static const struct np_http_limit_conf dash_limits = {
+	.max_header_bytes = 8192, .max_conns_per_source = 32,
+	.rate_per_source = 100, .rate_burst = 200,
+};
+
+static void
+load_tokens(struct dashboard *d)
+{
+	char err[512];
+
+	if (np_auth_init(&d->auth, &d->conf.auth, err, sizeof(err)) == -1)
+		fatalx("auth.tokens: %s", err);
+	if (np_auth_watch(&d->auth, d->svc.base) == -1)
+		fatalx("cannot watch SIGHUP");
+	if (dash_sessions_init(&d->sessions, (size_t)d->conf.max_sessions,
+	    d->conf.session_ttl_s) == -1)
+		fatalx("out of memory");
+}
 
 static void
 load_city(struct dashboard *d)
@@ -82,7 +111,7 @@ int
 main(int argc, char **argv)
 {
 	struct dashboard *d;
-	struct np_conf_table tables[4];
+	struct np_conf_table tables[6];
 	struct np_redis_conf rc;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -92,9 +121,13 @@ main(int argc, char **argv)
 	tables[1] = np_svc_city_items(&d->conf.city, NP_SVC_CITY_MAP);
 	tables[2] = np_svc_plans_items(&d->conf.city);
 	tables[3] = np_svc_bus_items(&d->conf.bus, NP_SVC_BUS_EVENTS);
+	tables[4] = np_auth_items(&d->conf.auth);
+	tables[5] = np_http_limit_items(&d->conf.limits, "dashboard",
+	    &dash_limits);
 	np_svc_init(&d->svc, "dashboard", "nearpost dashboard: the "
 	    "supervisors' live map, SLA and escalations over HTTP.", argc,
-	    argv, tables, 4);
+	    argv, tables, 6);
+	load_tokens(d);
 	load_city(d);
 	dash_api_init(d);
 	np_svc_redis_conf(&d->svc, &rc);
@@ -121,7 +154,9 @@ main(int argc, char **argv)
 	json_decref(d->unit_ids);
 	json_decref(d->scopes);
 	np_city_free(d->city);
-	np_svc_free(&d->svc, tables, 4);
+	dash_sessions_free(&d->sessions);
+	np_auth_free(&d->auth);
+	np_svc_free(&d->svc, tables, 6);
 	free(d);
 	return 0;
 }

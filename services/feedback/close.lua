@@ -24,7 +24,9 @@
 -- KEYS: none (every key is ARGV[1] .. name: one hash tag, one slot)
 -- ARGV: 1 key prefix, 2 now (ms), 3 incident id, 4 mode, 5 disposition
 --       ('' = the last cleared order's), 6 reason, 7 by (service),
---       8 supervisor ('' for feedback), 9 follow-up delay (s),
+--       8 supervisor ('' for feedback; else the principal, e.g.
+--       supervisor:bob, who is then the timeline's `by`), 9 follow-up
+--       delay (s),
 --       10 repeat radius (m), 11 repeat window (s), 12 order id of the
 --       clear ('' if none: mode supervisor)
 -- Answers {result, detail, frame}: result 'closed' (frame is the
@@ -88,9 +90,10 @@ end
 -- The marks (tracker's mark:<id>), and the SLA counters they feed.
 local function marks()
   local out, met, missed, incs = {}, 0, 0, {}
+  local h, all = {}, redis.call('HGETALL', P .. 'mark:' .. id)  -- one call
+  for i = 1, #all, 2 do h[all[i]] = all[i + 1] end
   for t = 1, 9 do
-    local m = redis.call('HMGET', P .. 'mark:' .. id, t .. '.state',
-                         t .. '.due', t .. '.met_at')
+    local m = {h[t .. '.state'], h[t .. '.due'], h[t .. '.met_at']}
     if m[1] then
       local e = {state = m[1], due = tonumber(m[2]),
                  met_at = tonumber(m[3])}
@@ -141,8 +144,9 @@ local function caller_phone()
   return nil
 end
 
-local function timeline(event, fields)
-  local e = {ts = NOW, event = event, by = by}
+-- who: the person who did it ('' = the service itself)
+local function timeline(event, fields, who)
+  local e = {ts = NOW, event = event, by = (who and who ~= '') and who or by}
   for k, v in pairs(fields) do e[k] = v end
   redis.call('RPUSH', ikey .. ':tl', cjson.encode(e))
 end
@@ -197,9 +201,9 @@ if phone then redis.call('HSET', fkey, 'caller', phone) end
 redis.call('ZADD', P .. 'followups', due, id)
 
 local tl = {disposition = disp, sla = sla.outcome}
-if sup ~= '' then tl.supervisor = sup end
+if sup ~= '' then tl.supervisor = sup; tl.via = by end
 if reason ~= '' then tl.reason = reason end
-timeline('closed', tl)
+timeline('closed', tl, sup)
 
 local place, caller = repeat_place(), repeat_caller(phone)
 local rep

@@ -5,7 +5,8 @@
 -- incident's timeline.  Once only: a second call answers 'none'.
 --
 -- KEYS: none.  ARGV: 1 key prefix, 2 now (ms), 3 incident id, 4 note,
---       5 by (the supervisor), 6 service writing the timeline
+--       5 by (the principal who did it, e.g. calltaker:alice: the
+--       timeline's `by`), 6 service writing the timeline (`via`)
 -- Answers {result, detail}: 'done' (detail: due time), 'unknown' (no such
 -- incident) or 'none' (no follow-up due; detail: its state or '').
 local P, NOW, id, note, by = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4],
@@ -20,6 +21,6 @@ redis.call('HSET', fkey, 'state', 'done', 'done_at', NOW, 'by', by,
            'note', note)
 redis.call('ZREM', P .. 'followups', id)
 redis.call('RPUSH', P .. 'inc:' .. id .. ':tl', cjson.encode({
-  ts = NOW, event = 'followup_done', by = ARGV[6], supervisor = by,
+  ts = NOW, event = 'followup_done', by = by, via = ARGV[6],
   note = note}))
 return {'done', f[2]}

@@ -9,6 +9,12 @@
  *   GET  /healthz            200 when Redis is reachable, else 503
  *   GET  /metrics            Prometheus counters
  *
+ * Access (common/np_auth.h): a bearer token of a calltaker for calls,
+ * incidents and follow-ups, of a supervisor to close; an admin token for
+ * /metrics (or none from loopback with auth.metrics_loopback); /healthz
+ * is open.  401 no or unknown token, 403 a role too low.  The caller's
+ * principal ("calltaker:alice") is the `by` of the timeline entries.
+ *
  * Status codes: 400 unreadable JSON, 422 a field is wrong (the body names
  * it), 409 a call id reused for a different call, 415 not JSON, 413/431
  * too large (np_http), 503 Redis unreachable -- nothing was accepted and
@@ -137,12 +143,15 @@ static void
 post_call(struct np_http_req *req, void *arg)
 {
 	struct intake *in = arg;
+	const struct np_auth_token *who;
 	struct intake_call call;
 	struct np_jerr e;
 	const char *body;
 	size_t len;
 	int status;
 
+	if ((who = np_auth_require(&in->auth, req, NP_AUTH_CALLTAKER)) == NULL)
+		return;
 	if (in->svc.stopping) {
 		np_http_add_header(req, "Retry-After", "1");
 		np_http_error(req, 503, "shutting_down", NULL, "this intake is "
@@ -166,6 +175,7 @@ post_call(struct np_http_req *req, void *arg)
 		    e.field, e.field[0] ? " " : "", e.msg);
 		return;
 	}
+	snprintf(call.by, sizeof(call.by), "%s", who->principal);
 	intake_store_aggregate(in, &call, call_done, req);
 }
 
@@ -189,8 +199,11 @@ incident_done(struct intake *in, enum intake_rc rc, json_t *inc, void *arg)
 static void
 get_incident(struct np_http_req *req, void *arg)
 {
+	struct intake *in = arg;
 	const char *id = np_http_param(req, 0);
 
+	if (np_auth_require(&in->auth, req, NP_AUTH_CALLTAKER) == NULL)
+		return;
 	if (!np_id_valid(id, INTAKE_ID_MAX)) {
 		np_http_error(req, 400, "invalid_id", "id", "an incident id is "
 		    "1..%d characters of [A-Za-z0-9._:-]", INTAKE_ID_MAX);
@@ -217,10 +230,13 @@ list_done(struct intake *in, enum intake_rc rc, json_t *list, void *arg)
 static void
 get_incidents(struct np_http_req *req, void *arg)
 {
+	struct intake *in = arg;
 	const char *v = np_http_query(req, "limit");
 	char *end;
 	long limit = 100;
 
+	if (np_auth_require(&in->auth, req, NP_AUTH_CALLTAKER) == NULL)
+		return;
 	if (v != NULL) {
 		limit = strtol(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || limit < 1 || limit > 1000) {
@@ -249,9 +265,13 @@ get_metrics(struct np_http_req *req, void *arg)
 {
 	struct intake *in = arg;
 	const struct intake_stats *s = &in->stats;
-	char buf[2048];
+	struct np_http_stats hs;
+	char buf[3072];
 	int n;
 
+	if (!np_auth_metrics(&in->auth, req))
+		return;
+	np_http_get_stats(in->http, &hs);
 	n = snprintf(buf, sizeof(buf),
 	    "# HELP nearpost_intake_calls_total Calls answered, by outcome.\n"
 	    "# TYPE nearpost_intake_calls_total counter\n"
@@ -266,11 +286,25 @@ get_metrics(struct np_http_req *req, void *arg)
 	    "nearpost_intake_inflight %zu\n"
 	    "# HELP nearpost_intake_redis_up 1 when Redis is connected.\n"
 	    "# TYPE nearpost_intake_redis_up gauge\n"
-	    "nearpost_intake_redis_up %d\n",
+	    "nearpost_intake_redis_up %d\n"
+	    "# HELP nearpost_intake_http_refused_total Requests and "
+	    "connections refused, by why.\n"
+	    "# TYPE nearpost_intake_http_refused_total counter\n"
+	    "nearpost_intake_http_refused_total{why=\"auth\"} %llu\n"
+	    "nearpost_intake_http_refused_total{why=\"conns\"} %llu\n"
+	    "nearpost_intake_http_refused_total{why=\"conns_per_source\"} "
+	    "%llu\n"
+	    "nearpost_intake_http_refused_total{why=\"rate\"} %llu\n",
 	    (unsigned long long)s->created, (unsigned long long)s->merged,
 	    (unsigned long long)s->duplicates, (unsigned long long)s->conflicts,
 	    (unsigned long long)s->rejected, (unsigned long long)s->unavailable,
-	    in->inflight, np_redis_connected(in->redis));
+	    in->inflight, np_redis_connected(in->redis),
+	    (unsigned long long)in->auth.denied,
+	    (unsigned long long)hs.rejected,
+	    (unsigned long long)hs.src_rejected,
+	    (unsigned long long)hs.rate_limited);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = 0;
 	np_http_reply(req, 200, "text/plain; version=0.0.4", buf, (size_t)n);
 }
 
@@ -295,6 +329,7 @@ intake_http_start(struct intake *in)
 	hc.max_body_bytes = (size_t)in->conf.http_max_body;
 	hc.max_conns = in->conf.http_max_conns;
 	hc.idle_timeout_ms = in->conf.http_idle_ms;
+	np_http_limit_apply(&hc, &in->conf.limits);
 	in->http = np_http_new(in->svc.base, &hc, routes,
 	    sizeof(routes) / sizeof(routes[0]), in);
 	return in->http == NULL ? -1 : 0;

@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "np_auth.h"
+#include "np_http.h"
 #include "np_json.h"
 #include "np_plans.h"
 #include "np_svc.h"
@@ -62,6 +64,7 @@ struct intake_call {
 	const char		*caller_name;
 	const char		*caller_phone;
 	const char		*description;
+	char			 by[NP_AUTH_PRINCIPAL_MAX]; /* who took it */
 };
 
 /*
@@ -91,6 +94,8 @@ struct intake_conf {
 	int	 merge_candidates;
 	struct np_svc_city city;	/* plans.file */
 	struct np_svc_bus bus;		/* bus.events */
+	struct np_auth_conf auth;	/* auth.* */
+	struct np_http_limit_conf limits; /* http.max_header_bytes, per source */
 };
 
 struct intake_stats {
@@ -114,6 +119,7 @@ struct intake {
 	struct fb_close_conf	*close;	/* feedback.*, for supervisor closes
 					   (services/feedback/fb_close.h) */
 	struct intake_stats	 stats;
+	struct np_auth		 auth;		/* who may do what (http.c) */
 	size_t			 inflight;	/* calls waiting for Redis */
 	char			 k_geo[160];
 	char			 k_open[160];

@@ -66,11 +66,29 @@ intake_stop(struct np_svc *svc, void *arg)
 	    "retry)", NULL, in);
 }
 
+/* Per-source HTTP limits for people at consoles; raise them (or 0) for
+ * a gateway or proxy that sends for many. */
+static const struct np_http_limit_conf intake_limits = {
+	.max_header_bytes = 8192, .max_conns_per_source = 128,
+	.rate_per_source = 100, .rate_burst = 200,
+};
+
+static void
+load_tokens(struct intake *in)
+{
+	char err[512];
+
+	if (np_auth_init(&in->auth, &in->conf.auth, err, sizeof(err)) == -1)
+		fatalx("auth.tokens: %s", err);
+	if (np_auth_watch(&in->auth, in->svc.base) == -1)
+		fatalx("cannot watch SIGHUP");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct intake *in;
-	struct np_conf_table tables[4];
+	struct np_conf_table tables[6];
 	struct np_redis_conf rc;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
@@ -81,10 +99,14 @@ main(int argc, char **argv)
 	tables[1] = np_svc_plans_items(&in->conf.city);
 	tables[2] = np_svc_bus_items(&in->conf.bus, NP_SVC_BUS_EVENTS);
 	tables[3] = fb_close_items(in->close);
+	tables[4] = np_auth_items(&in->conf.auth);
+	tables[5] = np_http_limit_items(&in->conf.limits, "http",
+	    &intake_limits);
 	np_svc_init(&in->svc, "intake", "nearpost intake: accepts calls over "
 	    "HTTP, merges repeat calls, hands new incidents to the router.",
-	    argc, argv, tables, 4);
+	    argc, argv, tables, 6);
 	load_types(in);
+	load_tokens(in);
 	intake_store_init(in);
 
 	np_svc_redis_conf(&in->svc, &rc);
@@ -104,7 +126,8 @@ main(int argc, char **argv)
 	np_sock_free(in->bus);
 	np_sock_free(in->health);
 	np_redis_free(in->redis);
-	np_svc_free(&in->svc, tables, 4);
+	np_auth_free(&in->auth);
+	np_svc_free(&in->svc, tables, 6);
 	free(in->close);
 	free(in);
 	return 0;

@@ -68,7 +68,7 @@ static char *
 timeline_entry(const struct intake_call *c, const char *event, int64_t now)
 {
 	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i}",
-	    "ts", (json_int_t)now, "event", event, "by", "intake",
+	    "ts", (json_int_t)now, "event", event, "by", c->by[0] ? c->by : "intake",
 	    "call_id", c->call_id, "source", intake_source_name(c->source),
 	    "type", c->type->name, "priority", c->priority);
 	char *s = np_json_dump(j, NULL);

@@ -1,13 +1,18 @@
 /*
  * supervise.c: what supervisors do to an incident through intake.
  *
- *   POST /v1/incidents/{id}/close     {"reason", "disposition"?, "by"}
+ *   POST /v1/incidents/{id}/close     {"reason", "disposition"?, "by"?}
  *        200 + the incident.closed message; 404 no such incident; 409
  *        already closed.  The same close.lua feedback runs after the last
  *        clear (services/feedback/fb_close.h): SLA counters, follow-up,
  *        repeat check and timeline in one atomic step.
- *   POST /v1/incidents/{id}/followup  {"note", "by"}
+ *   POST /v1/incidents/{id}/followup  {"note", "by"?}
  *        200 + the follow-up; 404 no such incident; 409 no follow-up due.
+ *
+ * Closing needs a supervisor's token, a follow-up a calltaker's (np_auth);
+ * who did it is the token's principal ("supervisor:bob"), written as
+ * closed_by and on the timeline.  A "by" in the body is still accepted
+ * from older clients but not believed: only the token says who.
  *
  * Bodies are checked strictly (unknown keys refused); 422 names the
  * field.  Both scripts are idempotent, so a 503 may be retried.
@@ -155,30 +160,32 @@ intake_post_close(struct np_http_req *req, void *arg)
 	static const char *const keys[] = { "reason", "disposition", "by",
 	    NULL };
 	struct intake *in = arg;
-	const char *reason = NULL, *disp = NULL, *by = NULL;
+	const char *reason = NULL, *disp = NULL, *by = NULL, *empty;
+	const struct np_auth_token *who;
 	struct fb_close_args a;
 	struct fb_close_req cr;
 	struct np_jerr e;
 	struct sup_op *op;
 	json_t *doc;
 
-	if ((doc = sup_body(in, req, keys)) == NULL)
+	if ((who = np_auth_require(&in->auth, req, NP_AUTH_SUPERVISOR)) ==
+	    NULL || (doc = sup_body(in, req, keys)) == NULL)
 		return;
 	if (np_json_str(doc, "", "reason", 1, FB_TEXT_MAX, &reason, &e) ||
 	    np_json_str(doc, "", "disposition", 0, FB_TEXT_MAX, &disp, &e) ||
-	    np_json_str(doc, "", "by", 1, SUP_BY_MAX, &by, &e))
+	    np_json_str(doc, "", "by", 0, SUP_BY_MAX, &by, &e))
 		refuse(req, &e);
-	else if (*reason == '\0' || *by == '\0' ||
-	    (disp != NULL && *disp == '\0'))	/* absent: the last clear's */
-		np_http_error(req, 422, "invalid_field", *reason == '\0' ?
-		    "reason" : *by == '\0' ? "by" : "disposition",
-		    "%s must not be empty", *reason == '\0' ? "reason" :
-		    *by == '\0' ? "by" : "disposition");
+	else if ((empty = *reason == '\0' ? "reason" : by != NULL &&
+	    *by == '\0' ? "by" : disp != NULL && *disp == '\0' ?
+	    "disposition" : NULL) != NULL)	/* absent disp: the clear's */
+		np_http_error(req, 422, "invalid_field", empty,
+		    "%s must not be empty", empty);
 	else if ((op = sup_op(in, req)) != NULL) {
 		if (script_close.body == NULL)
 			script_close = fb_close_script();
 		cr = (struct fb_close_req){ op->id, FB_CLOSE_SUPERVISOR,
-		    disp != NULL ? disp : "", reason, "intake", by, "" };
+		    disp != NULL ? disp : "", reason, "intake", who->principal,
+		    "" };
 		fb_close_args(&a, in->close, in->svc.keys, np_now_ms(), &cr);
 		if (np_redis_eval(in->redis, &script_close, close_reply, op, 0,
 		    FB_CLOSE_ARGC, a.argv, a.lens) == -1) {
@@ -216,6 +223,7 @@ intake_post_followup(struct np_http_req *req, void *arg)
 	static const char *const keys[] = { "note", "by", NULL };
 	struct intake *in = arg;
 	const char *note = NULL, *by = NULL, *argv[6];
+	const struct np_auth_token *who;
 	char now[24];
 	size_t lens[6];
 	struct np_jerr e;
@@ -223,12 +231,13 @@ intake_post_followup(struct np_http_req *req, void *arg)
 	json_t *doc;
 	int i;
 
-	if ((doc = sup_body(in, req, keys)) == NULL)
+	if ((who = np_auth_require(&in->auth, req, NP_AUTH_CALLTAKER)) ==
+	    NULL || (doc = sup_body(in, req, keys)) == NULL)
 		return;
 	if (np_json_str(doc, "", "note", 1, FB_NOTE_MAX, &note, &e) ||
-	    np_json_str(doc, "", "by", 1, SUP_BY_MAX, &by, &e))
+	    np_json_str(doc, "", "by", 0, SUP_BY_MAX, &by, &e))
 		refuse(req, &e);
-	else if (*by == '\0')
+	else if (by != NULL && *by == '\0')
 		np_http_error(req, 422, "invalid_field", "by",
 		    "by must not be empty");
 	else if ((op = sup_op(in, req)) != NULL) {
@@ -236,7 +245,7 @@ intake_post_followup(struct np_http_req *req, void *arg)
 			script_followup = fb_followup_script();
 		snprintf(now, sizeof(now), "%lld", (long long)np_now_ms());
 		argv[0] = in->svc.keys; argv[1] = now; argv[2] = op->id;
-		argv[3] = note; argv[4] = by; argv[5] = "intake";
+		argv[3] = note; argv[4] = who->principal; argv[5] = "intake";
 		for (i = 0; i < 6; i++)
 			lens[i] = strlen(argv[i]);
 		if (np_redis_eval(in->redis, &script_followup, followup_reply,

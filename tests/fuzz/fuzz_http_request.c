@@ -2,12 +2,16 @@
  * Fuzz target: the HTTP/1.x request parser every HTTP service runs on
  * untrusted bytes, fed in pieces whose sizes come from the input itself
  * (so split headers, split chunk sizes and pipelined requests are all
- * reached), then the percent-decoder on the request target.
+ * reached), then the percent-decoder on the request target, and then
+ * what the server builds from a complete request (np_http_req_new: path
+ * segments, query) matched against route patterns like the services'.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "np_http.h"
+#include "np_http_int.h"
 #include "np_http_parse.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -31,6 +35,35 @@ check_msg(const struct np_http_parser *p)
 	if (np_http_pct_decode(dst, t, len, 1) > (long)len)
 		abort();
 	free(dst);
+}
+
+/* The request a server would hand to its routes; never NULL on no memory. */
+static void
+check_req(struct np_http_parser *p)
+{
+	static const char *const pats[] = { "/v1/calls", "/v1/incidents/*",
+	    "/v1/incidents/*/close", "/*", "/" };
+	struct np_http srv;
+	struct np_http_conn c;
+	struct np_http_req *req = NULL;
+	const char *code = NULL;
+	char msg[128];
+	size_t i;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&c, 0, sizeof(c));
+	c.srv = &srv;
+	if (np_http_req_new(&c, p, &req, &code, msg, sizeof(msg)) == -1) {
+		if (code == NULL || msg[0] == '\0')
+			abort();	/* a refusal names its reason */
+		return;
+	}
+	if (req == NULL)
+		return;
+	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		(void)np_http_req_match(req, pats[i]);
+	(void)np_http_query(req, "limit");
+	np_http_req_free(req);
 }
 
 int
@@ -70,7 +103,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_msg(p);
 		if (st == NP_HTTP_PARSE_DONE) {
 			check_msg(p);
-			free(np_http_parser_take_body(p, &blen));
+			if (data[0] & 0x80)
+				check_req(p);	/* takes the body */
+			else
+				free(np_http_parser_take_body(p, &blen));
 			np_http_parser_reset(p);
 		}
 		if (used > 0)

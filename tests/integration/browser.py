@@ -3,6 +3,7 @@ only (a minimal RFC 6455 client: masked text frames out, frames in).
 
     with Browser(tmpdir) as b:
         b.navigate("http://127.0.0.1:7402/")
+        b.login(token)                  # a supervisor's
         b.wait_js("document.body.dataset.loaded === '1'")
         b.screenshot(path)
 
@@ -179,6 +180,14 @@ class Browser:
                 return False
         return wait_until(holds, timeout=timeout, what=what or expr,
                           interval=0.1)
+
+    def login(self, token):
+        """The dashboard's login form: wait for it, type token, submit."""
+        self.wait_js("document.body.dataset.login === '1'",
+                     what="the login form")
+        self.js(f"document.getElementById('token').value = "
+                f"{json.dumps(token)}; "
+                "document.getElementById('loginform').requestSubmit(); true")
 
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]

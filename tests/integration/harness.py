@@ -108,12 +108,28 @@ class Resp:
         return self._read()
 
 
+def _acl_users(directory):
+    """users.acl in directory from deploy/redis (one ACL user per service,
+    admin, default off); {user: password}."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "gen_acl", os.path.join(SRC, "deploy", "redis", "gen_acl.py"))
+    gen_acl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_acl)
+    acl, users = gen_acl.generate()
+    gen_acl.write_private(os.path.join(directory, "users.acl"), acl)
+    return users
+
+
 class Redis:
-    def __init__(self, appendonly=True):
+    def __init__(self, appendonly=True, acl=False):
+        """acl: Redis with the ACL users of deploy/redis; client() logs
+        in as admin, settings(name) gives a service its own user."""
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="np-it-redis-")
         self.appendonly = appendonly
         self.proc = None
+        self.users = _acl_users(self.dir) if acl else None
 
     def start(self):
         args = ["redis-server", "--port", str(self.port), "--bind",
@@ -121,6 +137,8 @@ class Redis:
                 "--logfile", "redis.log"]
         if self.appendonly:
             args += ["--appendonly", "yes", "--appendfsync", "always"]
+        if self.users is not None:
+            args += ["--aclfile", os.path.join(self.dir, "users.acl")]
         self.proc = started(subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL))
         wait_until(self.ping, what="redis-server PING")
@@ -128,7 +146,7 @@ class Redis:
 
     def ping(self):
         try:
-            c = Resp(self.port)
+            c = self.client()
             try:
                 return c("PING") == "PONG"
             finally:
@@ -136,8 +154,23 @@ class Redis:
         except (OSError, RuntimeError):
             return False
 
-    def client(self):
-        return Resp(self.port)
+    def client(self, user="admin"):
+        """A Resp connection; with ACL users, logged in as user."""
+        c = Resp(self.port)
+        if self.users is not None:
+            try:
+                c("AUTH", user, self.users[user])
+            except BaseException:
+                c.close()
+                raise
+        return c
+
+    def settings(self, service):
+        """redis.user / redis.password of service ({} without ACL)."""
+        if self.users is None:
+            return {}
+        return {"redis.user": service,
+                "redis.password": self.users[service]}
 
     def kill(self):
         if self.proc:
@@ -210,14 +243,44 @@ class Service:
             return ""
 
 
-def request(port, method, path, body=None, headers=None, timeout=10):
-    """One request on a fresh connection -> (status, headers, parsed body)."""
+# Known bearer tokens, one per role (tests only: never a real secret).
+# write_tokens() puts their hashes in a token file for auth.tokens.
+TOKENS = {"calltaker": "ct-0123456789abcdef0123456789abcdef",
+          "supervisor": "sv-0123456789abcdef0123456789abcdef",
+          "admin": "ad-0123456789abcdef0123456789abcdef"}
+TOKEN_NAMES = {"calltaker": "alice", "supervisor": "bob", "admin": "carol"}
+PRINCIPALS = {r: f"{r}:{n}" for r, n in TOKEN_NAMES.items()}
+
+
+def write_tokens(directory, tokens=None):
+    """directory/tokens (mode 0600) with TOKENS (or {role: token}) as
+    `<name> <role> <sha256>` lines; returns its path."""
+    import hashlib
+    path = os.path.join(directory, "tokens")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("# test tokens (harness.TOKENS)\n")
+        for role, tok in (tokens or TOKENS).items():
+            f.write(f"{TOKEN_NAMES.get(role, role)} {role} "
+                    f"{hashlib.sha256(tok.encode()).hexdigest()}\n")
+    return path
+
+
+def request(port, method, path, body=None, headers=None, timeout=10,
+            token=TOKENS["admin"]):
+    """One request on a fresh connection -> (status, headers, parsed body).
+    token: sent as Authorization: Bearer (default the admin's, which may
+    do everything; None: no header; an Authorization in headers wins)."""
     conn = httplib.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
+        headers = dict(headers or {})
+        if token is not None and not any(k.lower() == "authorization"
+                                         for k in headers):
+            headers["Authorization"] = f"Bearer {token}"
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
-            headers = {"Content-Type": "application/json", **(headers or {})}
-        conn.request(method, path, body=body, headers=headers or {})
+            headers = {"Content-Type": "application/json", **headers}
+        conn.request(method, path, body=body, headers=headers)
         r = conn.getresponse()
         data = r.read()
         ctype = r.getheader("Content-Type", "")
@@ -259,6 +322,7 @@ class Stack:
         settings = {"redis.port": self.redis.port, "run.dir": self.run_dir,
                     "http.port": self.intake_port, "bus.events": self.events,
                     "plans.file": os.path.join(SRC, "deploy/plans.json"),
+                    "auth.tokens": write_tokens(self.run_dir),
                     "log.level": "debug"}
         settings.update(intake_settings)
         self.intake = Service("intake", settings, self.run_dir).start()

@@ -12,7 +12,7 @@ import socket
 import tempfile
 
 from harness import (SRC, Redis, Service, free_port, nn_request, offset,
-                     request, stream_messages, wait_until)
+                     request, stream_messages, wait_until, write_tokens)
 from radio_unit import RadioUnit
 
 
@@ -31,14 +31,18 @@ class Loop:
     ORDER = ("router", "commander", "radiogw", "intake")
 
     def __init__(self, dashboard=False, feedback=False, tracker=False,
-                 settings=None, **overrides):
+                 settings=None, appendonly=True, acl=False, **overrides):
         """overrides: {"commander": {"command.ack_timeout_ms": 1500}, ...}
         dashboard: also start the dashboard (first, so that the event
         bus it binds is there when the others connect their PUBs);
         feedback, tracker: also start those (after the dashboard, before
         the router).  settings: overrides by service name, for the
-        services whose names are also these flags."""
+        services whose names are also these flags.  appendonly=False:
+        Redis without persistence (benchmarks).  acl: Redis with the
+        ACL users of deploy/redis, each service logged in as its own."""
         overrides = dict(settings or {}, **overrides)
+        self.appendonly = appendonly
+        self.acl = acl
         self.order = tuple(n for n, on in (("dashboard", dashboard),
                                            ("feedback", feedback),
                                            ("tracker", tracker)) if on)
@@ -54,11 +58,12 @@ class Loop:
             raise
 
     def _start(self, overrides):
-        self.redis = Redis().start()
+        self.redis = Redis(appendonly=self.appendonly, acl=self.acl).start()
         self.intake_port = free_port()
         self.radio_port = free_port()
         self.dashboard_port = free_port()
         self.router_ep = f"ipc://{self.run_dir}/router.ipc"
+        self.tokens = write_tokens(self.run_dir)
         common = {"redis.port": self.redis.port, "run.dir": self.run_dir,
                   "log.level": "info"}
         own = {
@@ -66,13 +71,16 @@ class Loop:
             "commander": {"command.ack_timeout_ms": 15000},
             "radiogw": {"radio.port": self.radio_port,
                         "radio.resend_ms": 500},
-            "intake": {"http.port": self.intake_port},
-            "dashboard": {"dashboard.port": self.dashboard_port},
+            "intake": {"http.port": self.intake_port,
+                       "auth.tokens": self.tokens},
+            "dashboard": {"dashboard.port": self.dashboard_port,
+                          "auth.tokens": self.tokens},
             "feedback": {},
             "tracker": {},
         }
         for name in self.order:
             settings = dict(common, **own[name])
+            settings.update(self.redis.settings(name))
             settings.update(overrides.get(name, {}))
             self.settings[name] = settings
             self.start_service(name)
@@ -196,3 +204,21 @@ class Loop:
             self.redis.cleanup()
         shutil.rmtree(self.run_dir, ignore_errors=True)
         return out
+
+    def close_checked(self, radios=(), bad=("ERROR", "runtime error")):
+        """Close the radios, then close(); AssertionError naming the
+        first service that exited non-zero or logged one of bad."""
+        for r in radios:
+            r.close()
+        for name, (rc, log) in self.close().items():
+            if rc != 0 or any(b in log for b in bad):
+                raise AssertionError(f"{name} exited {rc}:\n{log[-3000:]}")
+
+
+def units_by_kind():
+    """{unit kind: [unit id, ...]} of the sample city (deploy/city)."""
+    from harness import load_city
+    out = {}
+    for u in load_city()[1]:
+        out.setdefault(u["kind"], []).append(u["id"])
+    return out

@@ -7,8 +7,10 @@ after a call, with its marks and level; the SSE feed forwards the
 incident.created and route.decided frames of that incident; /metrics is
 Prometheus text; /api/sla answers zeros without SLA data; /api/health
 runs a survey round (0 answers while no service answers); bad routes and
-parameters get JSON errors; headless Chromium loads the page while calls
-flow, shows the incident, and a screenshot is saved.
+parameters get JSON errors; headless Chromium logs in with a supervisor's
+token (an HttpOnly session cookie), loads the page while calls flow,
+shows the incident, and a screenshot is saved.  (Access itself:
+test_access.py.)
 """
 import json
 import os
@@ -19,7 +21,7 @@ import threading
 import unittest
 
 from browser import Browser, chromium_path
-from harness import call, load_city, wait_until
+from harness import TOKENS, call, load_city, wait_until
 from loop import Loop
 
 
@@ -29,6 +31,8 @@ class SSE:
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port), 10)
         self.sock.sendall(b"GET /api/events HTTP/1.0\r\n"
+                          b"Authorization: Bearer " +
+                          TOKENS["supervisor"].encode() + b"\r\n"
                           b"Accept: text/event-stream\r\n\r\n")
         self.raw = b""
         self.lock = threading.Lock()
@@ -210,8 +214,11 @@ class Dashboard(unittest.TestCase):
     def test_browser_shows_the_incident(self):
         with Browser(self.tmp) as b:
             b.navigate(f"http://127.0.0.1:{self.loop.dashboard_port}/")
+            b.login(TOKENS["supervisor"])
             b.wait_js("document.body.dataset.loaded === '1'",
                       what="the page's first /api/state")
+            # the session cookie is HttpOnly: no script can read it
+            self.assertNotIn("np_session", b.js("document.cookie"))
             b.wait_js("document.getElementById('feed').className"
                       ".includes('on')", what="the SSE feed live")
             iid = self.new_incident(lat=31.2290, lon=121.4710)

@@ -14,8 +14,8 @@ import signal
 import time
 import unittest
 
-from harness import (Nanocat, Service, Stack, call, offset, request,
-                     schema_validator, wait_until)
+from harness import (PRINCIPALS, TOKENS, Nanocat, Service, Stack, call,
+                     offset, request, schema_validator, wait_until)
 
 P = "np:{city}:"
 
@@ -151,11 +151,20 @@ class FeedbackTest(unittest.TestCase):
 
         # the follow-up, once
         path = f"/v1/incidents/{inc}/followup"
-        req = {"note": "caller thanked the team", "by": "sup-1"}
+        req = {"note": "caller thanked the team"}
         self.followup_schema.validate(req)
-        status, _, body = request(self.stack.intake_port, "POST", path, req)
+        # who did it is the token's principal, never the body's "by"
+        status, _, body = request(self.stack.intake_port, "POST", path,
+                                  dict(req, by="someone-else"),
+                                  token=TOKENS["calltaker"])
         self.assertEqual((status, body["followup"]["state"]), (200, "done"))
-        self.assertEqual(self.hget("followup:" + inc, "by"), "sup-1")
+        self.assertEqual(self.hget("followup:" + inc, "by"),
+                         PRINCIPALS["calltaker"])
+        tl = [json.loads(e) for e in self.r("LRANGE", P + f"inc:{inc}:tl",
+                                            0, -1)]
+        done = [e for e in tl if e["event"] == "followup_done"]
+        self.assertEqual([(e["by"], e["via"]) for e in done],
+                         [(PRINCIPALS["calltaker"], "intake")])
         self.assertIsNone(self.r("ZSCORE", P + "followups", inc))
         status, _, body = request(self.stack.intake_port, "POST", path, req)
         self.assertEqual((status, body["error"]["code"]),
@@ -180,14 +189,19 @@ class FeedbackTest(unittest.TestCase):
     def test_supervisor_close_and_repeat_at_the_same_place(self):
         first = self.new_incident(north_m=5000)
         path = f"/v1/incidents/{first}/close"
-        req = {"reason": "handled by phone", "disposition": "advice",
-               "by": "sup-2"}
+        req = {"reason": "handled by phone", "disposition": "advice"}
         self.close_schema.validate(req)
-        status, _, body = request(self.stack.intake_port, "POST", path, req)
+        status, _, body = request(self.stack.intake_port, "POST", path, req,
+                                  token=TOKENS["supervisor"])
         self.assertEqual(status, 200, body)
         self.closed_schema.validate(body)
         self.assertEqual((body["src"], body["closed_by"], body["reason"]),
-                         ("intake", "sup-2", "handled by phone"))
+                         ("intake", PRINCIPALS["supervisor"],
+                          "handled by phone"))
+        tl = [json.loads(e) for e in self.r("LRANGE", P + f"inc:{first}:tl",
+                                            0, -1)]
+        self.assertEqual([e["by"] for e in tl if e["event"] == "closed"],
+                         [PRINCIPALS["supervisor"]])
         self.assertEqual(self.hget("inc:" + first, "state"), "closed")
         status, _, body = request(self.stack.intake_port, "POST", path, req)
         self.assertEqual((status, body["error"]["code"]),

@@ -24,8 +24,8 @@ import time
 import unittest
 
 from browser import Browser, chromium_path
-from harness import (load_city, offset, request, schema_validator,
-                     stream_messages, wait_until)
+from harness import (PRINCIPALS, TOKENS, load_city, offset, request,
+                     schema_validator, stream_messages, wait_until)
 from loop import Loop
 
 MARKS = {"track.mark1_s": 5, "track.mark2_s": 10, "track.mark3_s": 15}
@@ -208,11 +208,11 @@ class WholeLoop(unittest.TestCase):
                    timeout=20, what=f"{inc} gone from /api/state")
 
     def supervisor_close(self, inc, disposition):
-        req = {"reason": "no unit answered", "disposition": disposition,
-               "by": "sup-1"}
+        req = {"reason": "no unit answered", "disposition": disposition}
         self.schemas["close.request"].validate(req)
         st, _, ans = request(self.loop.intake_port, "POST",
-                             f"/v1/incidents/{inc}/close", req)
+                             f"/v1/incidents/{inc}/close", req,
+                             token=TOKENS["supervisor"])
         self.assertEqual(st, 200, ans)
         self.schemas["incident.closed"].validate(ans)
         self.wait_closed(inc)
@@ -236,6 +236,7 @@ class WholeLoop(unittest.TestCase):
                 page = stack.enter_context(Browser(self.tmp))
                 page.navigate(f"http://127.0.0.1:"
                               f"{self.loop.dashboard_port}/")
+                page.login(TOKENS["supervisor"])
                 page.wait_js("document.body.dataset.loaded === '1'",
                              what="the page's first /api/state")
                 page.wait_js("document.getElementById('feed').className"
@@ -319,7 +320,7 @@ class WholeLoop(unittest.TestCase):
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
             print(f"screenshot: {shot}")
         self.supervisor_close(c, "unfounded")
-        self.check_closed(c, "unfounded", "missed", "sup-1")
+        self.check_closed(c, "unfounded", "missed", PRINCIPALS["supervisor"])
         _, s = self.state_incident(c)
         self.assertEqual([e for e in s["escalations"]
                           if e["incident_id"] == c], [])
@@ -345,7 +346,7 @@ class WholeLoop(unittest.TestCase):
         for tier in (1, 2):
             self.check_ladder(d, tier, full=True)
         self.supervisor_close(d, "unfounded")
-        self.check_closed(d, "unfounded", "missed", "sup-1")
+        self.check_closed(d, "unfounded", "missed", PRINCIPALS["supervisor"])
 
     def test_3_sla_figures_agree(self):
         incs = [self.incidents[n] for n in ("fast", "slow", "never",

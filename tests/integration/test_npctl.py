@@ -10,7 +10,7 @@ import os
 import subprocess
 import unittest
 
-from harness import BIN, wait_until
+from harness import BIN, PRINCIPALS, TOKENS, wait_until
 from loop import Loop
 
 
@@ -21,7 +21,8 @@ class Npctl(unittest.TestCase):
         cls.env = dict(os.environ,
                        NEARPOST_INTAKE_URL=f"http://127.0.0.1:"
                                            f"{cls.loop.intake_port}",
-                       NEARPOST_ROUTER=cls.loop.router_ep)
+                       NEARPOST_ROUTER=cls.loop.router_ep,
+                       NEARPOST_TOKEN=TOKENS["calltaker"])
 
     @classmethod
     def tearDownClass(cls):
@@ -97,6 +98,33 @@ class Npctl(unittest.TestCase):
         self.assertEqual(rc, 3)
         self.assertIn("did not answer", err)
 
+    def test_tokens_missing_or_wrong_and_token_new(self):
+        env = {k: v for k, v in self.env.items() if k != "NEARPOST_TOKEN"}
+        r = subprocess.run([os.path.join(BIN, "npctl"), "incidents"],
+                           env=env, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("NEARPOST_TOKEN is not set", r.stderr)
+        r = subprocess.run([os.path.join(BIN, "npctl"), "incidents"],
+                           env=dict(env, NEARPOST_TOKEN="np_nope"),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("was not accepted", r.stderr)
+        rc, out, err = self.npctl("--json", "token", "new", "dora",
+                                  "calltaker")
+        self.assertEqual(rc, 0, err)
+        new = json.loads(out)
+        self.assertRegex(new["token"], r"^np_[0-9a-f]{64}$")
+        self.assertRegex(new["line"], r"^dora calltaker [0-9a-f]{64}$")
+        self.assertNotEqual(json.loads(self.npctl("--json", "token", "new",
+                                                  "dora", "calltaker")[1])
+                            ["token"], new["token"])
+        for bad in (("token", "new", "dora", "clerk"),
+                    ("token", "new", "a b", "admin"), ("token", "new")):
+            rc, _, err = self.npctl(*bad)
+            self.assertEqual(rc, 2, bad)
+            self.assertTrue(err.strip(), bad)
+
 
 class NpctlSupervisor(unittest.TestCase):
     @classmethod
@@ -112,7 +140,8 @@ class NpctlSupervisor(unittest.TestCase):
                        NEARPOST_INTAKE_URL=f"http://127.0.0.1:"
                                            f"{cls.loop.intake_port}",
                        NEARPOST_DASHBOARD_URL=f"http://127.0.0.1:"
-                                              f"{cls.loop.dashboard_port}")
+                                              f"{cls.loop.dashboard_port}",
+                       NEARPOST_TOKEN=TOKENS["supervisor"])
 
     @classmethod
     def tearDownClass(cls):
@@ -148,12 +177,13 @@ class NpctlSupervisor(unittest.TestCase):
         self.assertIn("supervisor", out)
 
         rc, out, err = self.npctl("close", iid, "--reason",
-                                  "handled by phone", "--by", "sup-9")
+                                  "handled by phone")
         self.assertEqual(rc, 0, err)
         self.assertIn("done:", out)
         h = self.loop.hgetall("inc:" + iid)
         self.assertEqual((h["state"], h["closed_by"], h["close_reason"]),
-                         ("closed", "sup-9", "handled by phone"))
+                         ("closed", PRINCIPALS["supervisor"],
+                          "handled by phone"))
         rc, _, err = self.npctl("close", iid, "--reason", "again")
         self.assertEqual(rc, 1)
         self.assertIn("already_closed", err)
@@ -161,11 +191,12 @@ class NpctlSupervisor(unittest.TestCase):
         self.assertEqual(self.sla_total()[1], (0, 1))
 
         rc, out, err = self.npctl("followup", iid, "--note",
-                                  "caller thanked us", "--by", "sup-9")
+                                  "caller thanked us")
         self.assertEqual(rc, 0, err)
         self.assertIn("done:", out)
         self.assertEqual(self.loop.hget("followup:" + iid, "state"), "done")
-        self.assertEqual(self.loop.hget("followup:" + iid, "by"), "sup-9")
+        self.assertEqual(self.loop.hget("followup:" + iid, "by"),
+                         PRINCIPALS["supervisor"])
         rc, _, err = self.npctl("followup", iid, "--note", "twice")
         self.assertEqual(rc, 1)
         self.assertIn("no_followup_due", err)

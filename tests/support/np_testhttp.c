@@ -132,15 +132,26 @@ np_testhttp_turn(struct np_testcli *c)
 void
 np_testcli_open(struct np_testcli *c)
 {
+	np_testcli_open_from(c, NULL);
+}
+
+void
+np_testcli_open_from(struct np_testcli *c, const char *src)
+{
 	struct sockaddr_in sin;
 
 	memset(c, 0, sizeof(*c));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)np_http_port(np_th.srv));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(c->fd, 0);
+	if (src != NULL) {
+		ck_assert_int_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+		ck_assert_int_eq(bind(c->fd, (struct sockaddr *)&sin,
+		    sizeof(sin)), 0);
+	}
+	sin.sin_port = htons((uint16_t)np_http_port(np_th.srv));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(connect(c->fd, (struct sockaddr *)&sin,
 	    sizeof(sin)), 0);
 	fcntl(c->fd, F_SETFL, O_NONBLOCK);

@@ -64,6 +64,8 @@ void	np_testhttp_turn(struct np_testcli *c);
 
 /* A connected, non-blocking client of np_th. */
 void	np_testcli_open(struct np_testcli *c);
+/* ... from source address src (e.g. "127.0.0.2"; NULL: any). */
+void	np_testcli_open_from(struct np_testcli *c, const char *src);
 void	np_testcli_close(struct np_testcli *c);
 void	np_testcli_send(struct np_testcli *c, const char *s);
 void	np_testcli_sendn(struct np_testcli *c, const char *s, size_t len);

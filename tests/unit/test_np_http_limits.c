@@ -6,6 +6,7 @@
  * np_testhttp.h.
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "np_http.h"
@@ -173,6 +174,96 @@ START_TEST(over_max_conns_gets_503_and_close)
 }
 END_TEST
 
+/* GET /v1/hello on c, its response in r. */
+static void
+hello(struct np_testcli *c, struct np_testresp *r)
+{
+	np_testcli_send(c, "GET /v1/hello HTTP/1.1\r\nHost: t\r\n\r\n");
+	np_testcli_response(c, r);
+}
+
+START_TEST(over_conns_per_source_gets_429_and_close)
+{
+	struct np_http_conf conf;
+	struct np_http_stats st;
+	struct np_testcli a, b, c, o;
+	struct np_testresp r;
+	char v[16];
+
+	np_http_conf_defaults(&conf);
+	conf.max_conns_per_source = 2;
+	np_testhttp_start(&conf);
+	np_testcli_open(&a);
+	np_testcli_open(&b);
+	NP_TESTHTTP_WAIT_FOR(NULL, np_http_active(np_th.srv) == 2);
+	np_testcli_open(&c);
+	np_testcli_response(&c, &r);
+	np_testhttp_check_error(&r, 429, "too_many_connections_from_source");
+	ck_assert(np_testhttp_head_value(r.head, "Retry-After", v,
+	    sizeof(v)));
+	ck_assert(np_testhttp_closes(&r));
+	NP_TESTHTTP_WAIT_FOR(&c, c.eof);
+	np_testcli_close(&c);
+	np_http_get_stats(np_th.srv, &st);
+	ck_assert_uint_eq(st.src_rejected, 1);
+	/* another address is not held back; a freed slot admits again */
+	np_testcli_open_from(&o, "127.0.0.2");
+	hello(&o, &r);
+	ck_assert_int_eq(r.status, 200);
+	np_testcli_close(&b);
+	NP_TESTHTTP_WAIT_FOR(NULL, np_http_active(np_th.srv) == 2);
+	np_testcli_open(&c);
+	hello(&c, &r);
+	ck_assert_int_eq(r.status, 200);
+	np_testcli_close(&a);
+	np_testcli_close(&c);
+	np_testcli_close(&o);
+	np_testhttp_stop();
+}
+END_TEST
+
+/* A rate so low that no token comes back during the test: the burst is
+ * all a source gets. */
+START_TEST(over_rate_per_source_gets_429_retry_after_and_keeps_serving)
+{
+	struct np_http_conf conf;
+	struct np_http_stats st;
+	struct np_testcli a, o;
+	struct np_testresp r;
+	char v[16];
+	int i;
+
+	np_http_conf_defaults(&conf);
+	conf.rate_per_source = 0.001;
+	conf.rate_burst = 3;
+	np_testhttp_start(&conf);
+	np_testcli_open(&a);
+	for (i = 0; i < 3; i++) {
+		hello(&a, &r);
+		ck_assert_int_eq(r.status, 200);
+	}
+	hello(&a, &r);
+	np_testhttp_check_error(&r, 429, "rate_limited");
+	ck_assert(np_testhttp_head_value(r.head, "Retry-After", v,
+	    sizeof(v)));
+	ck_assert_int_ge(atoi(v), 1);
+	ck_assert(!np_testhttp_closes(&r));
+	/* a new connection from the same address is limited too */
+	np_testcli_close(&a);
+	np_testcli_open(&a);
+	hello(&a, &r);
+	np_testhttp_check_error(&r, 429, "rate_limited");
+	np_testcli_open_from(&o, "127.0.0.3");
+	hello(&o, &r);
+	ck_assert_int_eq(r.status, 200);
+	np_http_get_stats(np_th.srv, &st);
+	ck_assert_uint_eq(st.rate_limited, 2);
+	np_testcli_close(&a);
+	np_testcli_close(&o);
+	np_testhttp_stop();
+}
+END_TEST
+
 START_TEST(slow_request_408_idle_connection_closed_silently)
 {
 	struct np_http_conf conf;
@@ -244,6 +335,9 @@ http_limits_suite(void)
 	tcase_add_test(tc, garbage_gets_400_json_and_close);
 	tcase_add_test(tc, expect_100_continue);
 	tcase_add_test(tc, over_max_conns_gets_503_and_close);
+	tcase_add_test(tc, over_conns_per_source_gets_429_and_close);
+	tcase_add_test(tc,
+	    over_rate_per_source_gets_429_retry_after_and_keeps_serving);
 	tcase_add_test(tc, slow_request_408_idle_connection_closed_silently);
 	tcase_add_test(tc, drain_closes_idle_and_finishes_in_flight);
 	suite_add_tcase(s, tc);

@@ -65,7 +65,7 @@ npctl_http_at(const struct npctl *ctl, const char *base_url,
 	struct evhttp_request *req;
 	struct evkeyvalq *h;
 	enum evhttp_cmd_type cmd;
-	char hostport[300], *s;
+	char hostport[300], auth[600], *s;
 	size_t len;
 	int port;
 
@@ -85,6 +85,10 @@ npctl_http_at(const struct npctl *ctl, const char *base_url,
 	evhttp_add_header(h, "Accept", "application/json");
 	if (idem_key != NULL)
 		evhttp_add_header(h, "Idempotency-Key", idem_key);
+	if (ctl->token != NULL) {
+		snprintf(auth, sizeof(auth), "Bearer %s", ctl->token);
+		evhttp_add_header(h, "Authorization", auth);
+	}
 	if (body != NULL) {
 		if ((s = np_json_dump(body, &len)) == NULL)
 			goto fail;

@@ -4,7 +4,8 @@
  *   npctl [--intake URL] [--router ENDPOINT] [--json] COMMAND [ARGS]
  *
  * Exit status: 0 done, 1 the service refused (its error is printed),
- * 2 usage error, 3 the service could not be reached.
+ * 2 usage error, 3 the service could not be reached.  The bearer token
+ * for intake and the dashboard comes from $NEARPOST_TOKEN.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,14 @@ usage(FILE *f)
 "  route --lat LAT --lon LON --type T       what the router would send\n"
 "  sla [--window hour|day]                  marks met and missed, by post\n"
 "  escalations                              escalations waiting\n"
-"  close ID --reason R [--disposition D] [--by NAME]\n"
-"                                           close an incident\n"
-"  followup ID --note N [--by NAME]         the caller was called back\n"
+"  close ID --reason R [--disposition D]    close an incident\n"
+"  followup ID --note N                     the caller was called back\n"
+"admins:\n"
+"  token new NAME calltaker|supervisor|admin\n"
+"                                           a new token and its file line\n"
 "\n"
+"The token for intake and the dashboard is read from $NEARPOST_TOKEN;\n"
+"who did what is the token's holder (role:name).\n"
 "--intake defaults to $NEARPOST_INTAKE_URL or http://127.0.0.1:7401;\n"
 "--router to $NEARPOST_ROUTER or ipc://$NEARPOST_RUN_DIR/router.ipc\n"
 "--dashboard to $NEARPOST_DASHBOARD_URL or http://127.0.0.1:7402;\n"
@@ -114,6 +119,12 @@ npctl_result(const struct npctl *ctl, int rc, int status, json_t *ans,
 		return 3;
 	if (status >= 400 || ans == NULL) {
 		npctl_print_error(ans, status);
+		if (status == 401)
+			fprintf(stderr, "npctl: %s\n", ctl->token == NULL ?
+			    "NEARPOST_TOKEN is not set: export the token you "
+			    "were given (an admin makes one with `npctl token "
+			    "new`)" : "the token in NEARPOST_TOKEN was not "
+			    "accepted");
 		json_decref(ans);
 		return 1;
 	}
@@ -229,7 +240,7 @@ int
 main(int argc, char **argv)
 {
 	static char router[512];
-	struct npctl ctl = { NULL, NULL, NULL, 0, 5000 };
+	struct npctl ctl = { NULL, NULL, NULL, NULL, 0, 5000 };
 	const char *run = getenv("NEARPOST_RUN_DIR"), *cmd;
 	char path[256];
 	int i = 1;
@@ -237,6 +248,9 @@ main(int argc, char **argv)
 	ctl.intake = getenv("NEARPOST_INTAKE_URL") ? getenv("NEARPOST_INTAKE_URL")
 	    : "http://127.0.0.1:7401";
 	ctl.router = getenv("NEARPOST_ROUTER");
+	ctl.token = getenv("NEARPOST_TOKEN");
+	if (ctl.token != NULL && ctl.token[0] == '\0')
+		ctl.token = NULL;
 	ctl.dashboard = getenv("NEARPOST_DASHBOARD_URL") ?
 	    getenv("NEARPOST_DASHBOARD_URL") : "http://127.0.0.1:7402";
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -294,6 +308,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "route") == 0)
 		return cmd_query(&ctl, "route", argc - i, argv + i,
 		    npctl_print_route);
+	if (strcmp(cmd, "token") == 0)
+		return npctl_token(&ctl, argc - i, argv + i);
 	if (strcmp(cmd, "sla") == 0 || strcmp(cmd, "escalations") == 0 ||
 	    strcmp(cmd, "close") == 0 || strcmp(cmd, "followup") == 0)
 		return npctl_supervise(&ctl, cmd, argc - i, argv + i);

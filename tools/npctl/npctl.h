@@ -2,11 +2,12 @@
  * npctl: the command line of call-takers and supervisors.  It talks to
  * the services over their public interfaces only -- intake's HTTP API and
  * the router's nanomsg REQ/REP queries -- never to Redis behind their back.
+ * HTTP requests carry `Authorization: Bearer $NEARPOST_TOKEN`.
  *
  * Files: main.c (options, call-taker commands), supervise.c (supervisor
  * commands), client.c (one request at a time over
  * libevent: HTTP and REQ), print.c (human-readable output; --json prints
- * the answers as they came).
+ * the answers as they came), token.c (`token new`: make a bearer token).
  */
 #ifndef NPCTL_H
 #define NPCTL_H
@@ -19,6 +20,7 @@ struct npctl {
 	const char	*intake;	/* http://127.0.0.1:7401 */
 	const char	*router;	/* ipc://RUN/router.ipc */
 	const char	*dashboard;	/* http://127.0.0.1:7402 */
+	const char	*token;		/* $NEARPOST_TOKEN, or NULL */
 	int		 json;		/* print raw JSON answers */
 	int		 timeout_ms;
 };
@@ -59,6 +61,9 @@ int	npctl_supervise(struct npctl *, const char *cmd, int argc, char **argv);
 /* main.c, shared with supervise.c */
 int	npctl_result(const struct npctl *, int rc, int status, json_t *ans,
 	    void (*print)(const json_t *));
+
+/* token.c: `token new NAME ROLE`. */
+int	npctl_token(const struct npctl *, int argc, char **argv);
 
 /* print.c */
 void	npctl_print_accepted(const json_t *, int status);

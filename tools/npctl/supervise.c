@@ -48,8 +48,8 @@ static int
 cmd_post(struct npctl *ctl, const char *what, int argc, char **argv)
 {
 	static const char *const close_known[] = { "reason", "disposition",
-	    "by", NULL };
-	static const char *const follow_known[] = { "note", "by", NULL };
+	    NULL };
+	static const char *const follow_known[] = { "note", NULL };
 	int closing = strcmp(what, "close") == 0;
 	struct npctl_opts o = { .n = 0 };
 	json_t *body, *ans = NULL;
@@ -72,8 +72,6 @@ cmd_post(struct npctl *ctl, const char *what, int argc, char **argv)
 	npctl_set_str(body, "reason", npctl_opt(&o, "reason"));
 	npctl_set_str(body, "disposition", npctl_opt(&o, "disposition"));
 	npctl_set_str(body, "note", npctl_opt(&o, "note"));
-	npctl_set_str(body, "by", npctl_opt(&o, "by") ? npctl_opt(&o, "by") :
-	    "npctl");
 	snprintf(path, sizeof(path), "/v1/incidents/%s/%s", argv[0],
 	    closing ? "close" : "followup");
 	rc = npctl_http(ctl, "POST", path, body, NULL, &status, &ans);

@@ -3,11 +3,16 @@
  * /api/events (debounced) and every 5 s; SLA every 15 s.  Incidents are
  * coloured by their marks (green before mark 1, amber past a mark on
  * time, red once a mark is missed or overdue), recomputed every second
- * against the server's clock. */
+ * against the server's clock.
+ * Access: the API answers 401 until the supervisor logs in (POST
+ * /api/login with a token); the server then sets an HttpOnly session
+ * cookie, which fetch and EventSource send by themselves.  A 401 later
+ * (expired, revoked, restarted) shows the login form again. */
 "use strict";
 const SVGNS = "http://www.w3.org/2000/svg";
 const W = 1000, H = 700, PAD = 40;
 let state = null, skew = 0, box = null, refreshTimer = null;
+let started = false, es = null;
 
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs, parent, ns) {
@@ -126,11 +131,13 @@ async function refresh() {
   refreshTimer = null;
   try {
     const r = await fetch("/api/state", { cache: "no-store" });
+    if (r.status === 401) { showLogin(await errorText(r, "")); return; }
     if (!r.ok) return;
     state = await r.json();
     skew = state.now - Date.now();
     drawMap(state); drawLists(state); tick();
     document.body.dataset.loaded = "1";
+    startFeeds();
   } catch (e) { /* next refresh */ }
 }
 function soon() { if (!refreshTimer) refreshTimer = setTimeout(refresh, 250); }
@@ -153,8 +160,42 @@ async function sla() {
   } catch (e) { /* next round */ }
 }
 
+async function errorText(r, dflt) {
+  try { return (await r.json()).error.message; } catch (e) { return dflt; }
+}
+function showLogin(msg) {
+  $("login").hidden = false; $("logout").hidden = true;
+  $("loginerr").textContent = msg;
+  document.body.dataset.login = "1";
+  if (es) { es.close(); es = null; }
+}
+async function login(ev) {
+  ev.preventDefault();
+  try {
+    const r = await fetch("/api/login", { method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: $("token").value.trim() }) });
+    if (!r.ok) { showLogin(await errorText(r, "login refused")); return; }
+    $("token").value = ""; $("login").hidden = true; $("logout").hidden = false;
+    delete document.body.dataset.login;
+    refresh(); sla();
+  } catch (e) { showLogin("the dashboard is unreachable"); }
+}
+async function logout() {
+  try { await fetch("/api/logout", { method: "POST" }); } catch (e) { /* gone */ }
+  showLogin("logged out");
+}
+function startFeeds() {
+  $("logout").hidden = false;
+  if (!es || es.readyState === EventSource.CLOSED) feed();
+  if (started) return;
+  started = true; sla();
+  setInterval(sla, 15000);
+}
+
 function feed() {
-  const es = new EventSource("/api/events"), log = $("events");
+  const log = $("events");
+  es = new EventSource("/api/events");
   es.onopen = () => { $("feed").textContent = "feed: live"; $("feed").className = "feed on"; soon(); };
   es.onerror = () => { $("feed").textContent = "feed: reconnecting"; $("feed").className = "feed off"; };
   const on = ev => {
@@ -173,7 +214,8 @@ function feed() {
 }
 
 $("window").addEventListener("change", sla);
-refresh(); sla(); feed();
+$("loginform").addEventListener("submit", login);
+$("logout").addEventListener("click", logout);
+refresh();
 setInterval(refresh, 5000);
-setInterval(sla, 15000);
 setInterval(tick, 1000);
