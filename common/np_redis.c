@@ -215,7 +215,10 @@ redis_on_auth(redisAsyncContext *ac, void *reply, void *privdata)
 	if (rep == NULL || r->dying || r->state != NP_REDIS_HANDSHAKE)
 		return;
 	if (rep->type == REDIS_REPLY_ERROR) {
-		log_warnx("redis %s: AUTH refused: %s", r->name, rep->str);
+		log_warnx("redis %s: AUTH as user %s refused by %s:%d: %s "
+		    "(check redis.user and redis.password); retrying", r->name,
+		    r->user != NULL ? r->user : "default", r->host, r->port,
+		    rep->str);
 		redis_drop(r, "AUTH refused");
 	}
 }
@@ -230,7 +233,9 @@ redis_on_hello(redisAsyncContext *ac, void *reply, void *privdata)
 		return;
 	if (rep->type == REDIS_REPLY_ERROR) {
 		/* LOADING after a restart, NOAUTH, ...: retry with back-off */
-		log_warnx("redis %s: not ready: %s", r->name, rep->str);
+		log_warnx("redis %s: not ready: %s%s", r->name, rep->str,
+		    strncmp(rep->str, "NOAUTH", 6) == 0 ? " (Redis wants a "
+		    "login: set redis.user and redis.password)" : "");
 		redis_drop(r, "handshake failed");
 		return;
 	}

@@ -1,19 +1,28 @@
 /*
- * auth.c: who is on the other end of a connection.
+ * auth.c: who is on the other end of a connection -- the login by
+ * challenge and response (docs/RADIO.md "Logging in"; the MAC is
+ * proof.c's):
  *
- * Today a unit proves itself with the key from deploy/city/units.keys,
- * sent as it is: AUTH <unit_id> <key>.  A later issue replaces this with
- * a challenge/response (the gateway sends a nonce when the unit connects,
- * the unit answers with a MAC of the nonce under its key).  The seams for
- * that are here and only here: gw_auth_begin (on connect: will send the
- * challenge and keep the nonce on the connection) and auth_verify (will
- * check the MAC instead of comparing keys).  What follows a successful
- * check -- replacing an older connection of the same unit, the online
- * status, the outstanding order -- does not change.
+ *   C: AUTH <unit_id>               S: CHALLENGE <unit_id> <nonce>
+ *   C: PROOF <mac>                  S: OK AUTH <unit_id>
+ *                                   or NAK PROOF bad_proof / no_challenge
  *
- * A wrong key and an unknown unit get the same answer, so the gateway
- * does not tell a stranger which unit ids exist; radio.max_auth_failures
- * wrong attempts close the connection.
+ * The secret never travels.  Every AUTH draws a new nonce, which replaces
+ * any pending one; the first PROOF after it consumes it, right or wrong,
+ * so a nonce is answered at most once and a recorded proof cannot be
+ * played again (a new connection gets a new nonce).  A unit id that is
+ * not in the city gets a challenge all the same and fails only at PROOF,
+ * with the same answer as a wrong secret: the gateway does not tell a
+ * stranger which unit ids exist.  The old `AUTH <unit_id> <secret>` is
+ * refused by name (secret_on_wire) without looking at the secret.
+ *
+ * Every refused PROOF, PROOF without a challenge and AUTH with a secret
+ * counts toward radio.max_auth_failures, which closes the connection;
+ * each is logged with the unit id and the peer's address.  The whole
+ * exchange must end within radio.auth_timeout_ms of connecting.
+ *
+ * What follows a good proof -- replacing an older connection of the same
+ * unit, the online status, the outstanding order -- is gw_auth_accept.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +34,9 @@
 #include "np_log.h"
 #include "np_time.h"
 
+/* A secret no unit has, so an unknown unit costs the same HMAC. */
+static const char no_secret[] = "nearpost-radio-no-such-unit";
+
 void
 gw_auth_begin(struct gw_conn *c)
 {
@@ -33,56 +45,45 @@ gw_auth_begin(struct gw_conn *c)
 	evtimer_add(&c->timer, &tv);
 }
 
-/* Compare in time independent of where the first difference is. */
-static int
-auth_verify(const struct np_unit *u, const char *credential)
-{
-	size_t n = strlen(u->key);
-	unsigned char diff = 0;
-
-	if (n == 0 || strlen(credential) != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(u->key[i] ^ credential[i]);
-	return diff == 0;
-}
-
 static void
-auth_refuse(struct gw_conn *c, const char *unit_id)
+auth_refuse(struct gw_conn *c, const char *unit_id, enum radio_verb verb,
+    enum radio_err code, const char *why)
 {
 	struct gw *gw = c->gw;
 
 	gw->stats.auth_failures++;
 	c->auth_failures++;
-	log_info("%s: AUTH as %s refused (%d of %d)", c->peer, unit_id,
-	    c->auth_failures, gw->conf.max_auth_failures);
-	gw_conn_nakf(c, RADIO_AUTH, RADIO_E_BAD_KEY, "unknown unit or wrong "
-	    "key");
+	log_warnx("%s: login as unit %s refused: %s (%d of %d)", c->peer,
+	    unit_id, why, c->auth_failures, gw->conf.max_auth_failures);
+	switch (code) {
+	case RADIO_E_SECRET_ON_WIRE:
+		gw_conn_nakf(c, verb, code, "never send the secret: send AUTH "
+		    "<unit_id>, then PROOF <HMAC-SHA256 of the CHALLENGE> "
+		    "(docs/RADIO.md)");
+		break;
+	case RADIO_E_NO_CHALLENGE:
+		gw_conn_nakf(c, verb, code, "no challenge to answer: send "
+		    "AUTH <unit_id> first (a challenge is answered once)");
+		break;
+	default:
+		gw_conn_nakf(c, verb, code, "unknown unit, wrong secret or "
+		    "proof not for this challenge");
+		break;
+	}
 	if (c->auth_failures >= gw->conf.max_auth_failures)
-		gw_conn_close(c, "auth_failed", "too many failed AUTH attempts",
-		    1);
+		gw_conn_close(c, "auth_failed", "too many failed logins", 1);
 }
 
-void
-gw_auth(struct gw_conn *c, const struct radio_cmd *cmd)
+static void
+auth_accept(struct gw_conn *c, long u)
 {
 	struct gw *gw = c->gw;
 	struct gw_conn *old;
-	long u;
+	const char *id = gw->city->units[u].id;
 
-	if (c->state == GW_ST_READY) {
-		gw_conn_nakf(c, RADIO_AUTH, RADIO_E_ALREADY_AUTHENTICATED,
-		    "this connection is unit %s", gw_conn_unit_id(c));
-		return;
-	}
-	if ((u = np_city_unit(gw->city, cmd->unit_id)) < 0 ||
-	    !auth_verify(&gw->city->units[u], cmd->key)) {
-		auth_refuse(c, cmd->unit_id);
-		return;
-	}
 	if ((old = gw->units[u].conn) != NULL) {
-		log_info("unit %s: new connection %s replaces %s",
-		    cmd->unit_id, c->peer, old->peer);
+		log_info("unit %s: new connection %s replaces %s", id, c->peer,
+		    old->peer);
 		old->replaced = 1;
 		gw_conn_close(old, "replaced", "the unit authenticated on "
 		    "another connection", 1);
@@ -92,8 +93,69 @@ gw_auth(struct gw_conn *c, const struct radio_cmd *cmd)
 	c->unit = u;
 	gw->units[u].conn = c;
 	gw->stats.auths++;
-	log_info("unit %s authenticated from %s", cmd->unit_id, c->peer);
-	gw_conn_ok(c, RADIO_AUTH, cmd->unit_id);
+	log_info("unit %s authenticated from %s", id, c->peer);
+	gw_conn_ok(c, RADIO_AUTH, id);
 	gw_status_link(gw, u, 1);
 	gw_orders_outstanding(c);
+}
+
+/* AUTH <unit_id>: a challenge, for a known unit or not. */
+void
+gw_auth(struct gw_conn *c, const struct radio_cmd *cmd)
+{
+	char line[RADIO_OUT_MAX];
+
+	if (c->state == GW_ST_READY) {
+		gw_conn_nakf(c, RADIO_AUTH, RADIO_E_ALREADY_AUTHENTICATED,
+		    "this connection is unit %s", gw_conn_unit_id(c));
+		return;
+	}
+	c->challenged = 0;
+	if (cmd->secret_on_wire) {
+		auth_refuse(c, cmd->unit_id, RADIO_AUTH, RADIO_E_SECRET_ON_WIRE,
+		    "it sent its secret in clear (the old AUTH): change that "
+		    "unit's secret");
+		return;
+	}
+	if (radio_nonce_new(c->nonce) == -1) {
+		log_warn("%s: no random bytes for a challenge", c->peer);
+		gw_conn_nakf(c, RADIO_AUTH, RADIO_E_INTERNAL, "cannot make a "
+		    "challenge now: try again");
+		return;
+	}
+	snprintf(c->chal_unit, sizeof(c->chal_unit), "%s", cmd->unit_id);
+	c->challenged = 1;
+	gw_conn_send(c, line, radio_challenge_line(line, sizeof(line),
+	    c->chal_unit, c->nonce));
+}
+
+/* PROOF <mac>: the answer to the pending challenge, which it uses up. */
+void
+gw_auth_proof(struct gw_conn *c, const struct radio_cmd *cmd)
+{
+	struct gw *gw = c->gw;
+	const char *secret = no_secret;
+	long u;
+	int good;
+
+	if (c->state == GW_ST_READY) {
+		gw_conn_nakf(c, RADIO_PROOF, RADIO_E_ALREADY_AUTHENTICATED,
+		    "this connection is unit %s", gw_conn_unit_id(c));
+		return;
+	}
+	if (!c->challenged) {
+		auth_refuse(c, "-", RADIO_PROOF, RADIO_E_NO_CHALLENGE,
+		    "PROOF without a pending challenge");
+		return;
+	}
+	c->challenged = 0;
+	if ((u = np_city_unit(gw->city, c->chal_unit)) >= 0)
+		secret = gw->city->units[u].key;
+	good = radio_proof_check(secret, c->chal_unit, c->nonce, cmd->proof);
+	if (!good || u < 0 || *secret == '\0') {
+		auth_refuse(c, c->chal_unit, RADIO_PROOF, RADIO_E_BAD_PROOF,
+		    u < 0 ? "no such unit" : "wrong proof");
+		return;
+	}
+	auth_accept(c, u);
 }

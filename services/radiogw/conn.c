@@ -10,6 +10,10 @@
  * window, not our memory.  Each line costs a token of the connection's
  * bucket (bucket.c); a flood is disconnected.
  *
+ * Connections are bounded in all (radio.max_conns: BYE busy) and per
+ * source address (radio.max_conns_per_source: NAK too_many_connections),
+ * both refused before anything is allocated for them.
+ *
  * Output is bounded too: a unit whose unread replies pass radio.max_outbuf
  * is a slow reader and is dropped.  Closing writes an optional BYE line
  * and lets the output drain for at most GW_CLOSE_MS.
@@ -97,9 +101,9 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 	struct gw_conn *c = arg;
 
 	if (c->state == GW_ST_AUTH) {
-		log_info("%s: no AUTH within %d ms", c->peer,
+		log_info("%s: not logged in within %d ms", c->peer,
 		    c->gw->conf.auth_timeout_ms);
-		gw_conn_close(c, "auth_timeout", "no AUTH in time", 1);
+		gw_conn_close(c, "auth_timeout", "not logged in in time", 1);
 	} else if (c->state == GW_ST_CLOSING)
 		conn_destroy(c);
 }
@@ -338,36 +342,78 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	gw_conn_close(c, "error", NULL, 0);
 }
 
+/* "address:port" into buf, the address alone into host. */
 static void
-peer_name(const struct sockaddr *sa, char *buf, size_t len)
+peer_name(const struct sockaddr *sa, char *buf, size_t len, char *host,
+    size_t hostlen)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
 
+	snprintf(host, hostlen, "?");
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
 
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &in->sin_addr, host, (socklen_t)hostlen);
 		port = ntohs(in->sin_port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, (socklen_t)hostlen);
 		port = ntohs(in6->sin6_port);
 	}
 	snprintf(buf, len, "%s:%d", host, port);
 }
 
+/* One line to a connection refused at once, then close it. */
 static void
-conn_refuse(struct gw *gw, evutil_socket_t fd)
+conn_refuse(evutil_socket_t fd, const char *line, size_t n)
 {
-	char bye[128];
-	size_t n = radio_fmt_bye(bye, sizeof(bye), "busy", "too many "
-	    "connections: try again later");
-
-	gw->stats.refused_conns++;
-	(void)send(fd, bye, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	evutil_closesocket(fd);
+}
+
+/* Is host already at radio.max_conns_per_source connections? */
+static int
+conn_source_full(struct gw *gw, const char *host)
+{
+	struct gw_conn *c;
+	int n = 0;
+
+	TAILQ_FOREACH(c, &gw->conns, entry)
+		if (strcmp(c->host, host) == 0 &&
+		    ++n >= gw->conf.max_conns_per_source)
+			return 1;
+	return 0;
+}
+
+/* 0 to take the connection; -1 when a limit refused (and closed) it. */
+static int
+conn_admit(struct gw *gw, evutil_socket_t fd, const char *host)
+{
+	struct radio_error e;
+	char line[RADIO_OUT_MAX];
+
+	if (gw->nconns >= (size_t)gw->conf.max_conns) {
+		gw->stats.refused_conns++;
+		conn_refuse(fd, line, radio_fmt_bye(line, sizeof(line), "busy",
+		    "too many connections: try again later"));
+		return -1;
+	}
+	if (!conn_source_full(gw, host))
+		return 0;
+	gw->stats.refused_source++;
+	if (np_mono_ms() - gw->source_logged_ms >= 1000) {	/* one a second */
+		gw->source_logged_ms = np_mono_ms();
+		log_warnx("%s: connection refused: already %d from that "
+		    "address (radio.max_conns_per_source; %llu refused so far)",
+		    host, gw->conf.max_conns_per_source,
+		    (unsigned long long)gw->stats.refused_source);
+	}
+	radio_error_set(&e, RADIO_NONE, RADIO_E_TOO_MANY_CONNECTIONS, "already "
+	    "%d connections from %s (radio.max_conns_per_source): closed",
+	    gw->conf.max_conns_per_source, host);
+	conn_refuse(fd, line, radio_fmt_nak(line, sizeof(line), &e));
+	return -1;
 }
 
 static void
@@ -377,12 +423,12 @@ conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct gw *gw = arg;
 	struct gw_conn *c;
 	size_t max = (size_t)gw->conf.max_line;
+	char peer[sizeof(c->peer)], host[sizeof(c->host)];
 	int one = 1;
 
-	if (gw->nconns >= (size_t)gw->conf.max_conns) {
-		conn_refuse(gw, fd);
+	peer_name(sa, peer, sizeof(peer), host, sizeof(host));
+	if (conn_admit(gw, fd, host) == -1)
 		return;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->line = malloc(max + 2)) == NULL ||
 	    (c->bev = bufferevent_socket_new(gw->svc.base, fd,
@@ -400,7 +446,8 @@ conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->unit = -1;
 	c->refs = 1;
 	TAILQ_INIT(&c->orders);
-	peer_name(sa, c->peer, sizeof(c->peer));
+	memcpy(c->peer, peer, sizeof(c->peer));
+	memcpy(c->host, host, sizeof(c->host));
 	evtimer_assign(&c->timer, gw->svc.base, conn_timer, c);
 	radio_bucket_init(&c->bucket, gw->conf.max_lines_per_s, np_mono_ms());
 	TAILQ_INSERT_TAIL(&gw->conns, c, entry);

@@ -13,15 +13,19 @@
  *   conn.c     the listener and the per-connection state machine on
  *              bufferevents: framing, limits, replies, closing;
  *   session.c  what each accepted line does (one switch on the verb);
- *   auth.c     AUTH and what follows it (online, outstanding order);
+ *   auth.c     the login (AUTH, CHALLENGE, PROOF) and what follows it
+ *              (online, outstanding order);
  *   status.c   unit.status to s:status and the buses, order verbs;
  *   orders.c   s:orders: ORDER pushes, re-sends, CANCEL;
  *   pos.c      positions: the units bus, throttled persistence.
  *
  * Connection states (memcached style, explicit):
  *
- *   AUTH --AUTH ok--> READY --QUIT/replaced/limits--> CLOSING --> DEAD
- *     \--timeout, too many bad keys, limits-----------^
+ *   AUTH --PROOF ok--> READY --QUIT/replaced/limits--> CLOSING --> DEAD
+ *     \--timeout, too many failed logins, limits------^
+ *
+ * In AUTH, an AUTH line leaves a challenge pending (chal_unit, nonce);
+ * the next PROOF consumes it, right or wrong.
  *
  * `busy` is set while a line waits for Redis: no further line is read
  * until its reply is written, so replies keep the order of the lines.
@@ -64,6 +68,7 @@ struct gw_conf {
 	int	 port;
 	int	 max_line;
 	int	 max_conns;
+	int	 max_conns_per_source;
 	int	 max_lines_per_s;
 	int	 resend_ms;
 	int	 auth_timeout_ms;
@@ -77,6 +82,7 @@ struct gw_conf {
 struct gw_stats {
 	uint64_t	conns;		/* accepted */
 	uint64_t	refused_conns;	/* over max_conns */
+	uint64_t	refused_source;	/* over max_conns_per_source */
 	uint64_t	auths;
 	uint64_t	auth_failures;
 	uint64_t	lines;
@@ -117,7 +123,8 @@ struct gw_conn {
 	struct gw		*gw;
 	TAILQ_ENTRY(gw_conn)	 entry;
 	struct bufferevent	*bev;
-	char			 peer[64];
+	char			 peer[64];	/* "address:port" */
+	char			 host[48];	/* the address alone */
 	enum gw_state		 state;
 	long			 unit;		/* index in the city, or -1 */
 	int			 busy;		/* a line waits for Redis */
@@ -126,6 +133,9 @@ struct gw_conn {
 	int			 replaced;	/* by a newer connection */
 	int			 refs;
 	int			 auth_failures;
+	int			 challenged;	/* a nonce is pending */
+	char			 chal_unit[RADIO_ID_MAX + 1];
+	char			 nonce[RADIO_NONCE_HEX + 1];
 	struct radio_bucket	 bucket;
 	struct event		 timer;		/* auth timeout, then close */
 	struct gw_orderq	 orders;
@@ -163,6 +173,7 @@ struct gw {
 	struct event		*ev_stats;
 	const struct timeval	*resend_tv;	/* a common timeout */
 	size_t			 pending;	/* Redis commands in flight */
+	int64_t			 source_logged_ms; /* last per-source refusal */
 	struct gw_stats		 stats;
 };
 
@@ -191,7 +202,8 @@ void	gw_session_line(struct gw_conn *, const char *line, size_t len);
 
 /* auth.c */
 void	gw_auth_begin(struct gw_conn *);
-void	gw_auth(struct gw_conn *, const struct radio_cmd *);
+void	gw_auth(struct gw_conn *, const struct radio_cmd *);	/* AUTH */
+void	gw_auth_proof(struct gw_conn *, const struct radio_cmd *); /* PROOF */
 
 /* status.c */
 void	gw_status_link(struct gw *, long unit, int up);

@@ -27,13 +27,18 @@ struct word {
 	size_t		 len;
 };
 
+/*
+ * AUTH takes one argument; a second is the old login that sent the
+ * secret itself, parsed only to be refused by name (secret_on_wire).
+ */
 static const struct verb_row {
 	const char	*name;
 	int		 nargs;
 	const char	*usage;
 } verbs[RADIO_VERBS] = {
 	[RADIO_NONE] =		{ "-", 0, "" },
-	[RADIO_AUTH] =		{ "AUTH", 2, "<unit_id> <key>" },
+	[RADIO_AUTH] =		{ "AUTH", 1, "<unit_id>" },
+	[RADIO_PROOF] =		{ "PROOF", 1, "<mac>" },
 	[RADIO_POS] =		{ "POS", 2, "<lat> <lon>" },
 	[RADIO_NMEA] =		{ "NMEA", 0, "" },
 	[RADIO_ACK] =		{ "ACK", 1, "<order_id>" },
@@ -213,13 +218,20 @@ parse_auth(const struct word *w, struct radio_cmd *c, struct radio_error *e)
 		return radio_error_set(e, RADIO_AUTH, RADIO_E_BAD_UNIT_ID,
 		    "unit id %s is not 1..%d of A-Z a-z 0-9 . _ : -",
 		    show(&w[1], b, sizeof(b)), RADIO_ID_MAX);
-	if (w[2].len > RADIO_KEY_MAX)
-		return radio_error_set(e, RADIO_AUTH, RADIO_E_BAD_KEY,
-		    "key is longer than %d bytes", RADIO_KEY_MAX);
 	memcpy(c->unit_id, w[1].s, w[1].len);
 	c->unit_id[w[1].len] = '\0';
-	memcpy(c->key, w[2].s, w[2].len);
-	c->key[w[2].len] = '\0';
+	return 0;
+}
+
+static int
+parse_proof(const struct word *w, struct radio_cmd *c, struct radio_error *e)
+{
+	if (w[1].len > RADIO_PROOF_MAX)
+		return radio_error_set(e, RADIO_PROOF, RADIO_E_BAD_PROOF,
+		    "proof is longer than %d bytes: it is the %d hex digits "
+		    "of an HMAC-SHA256", RADIO_PROOF_MAX, RADIO_MAC_HEX);
+	memcpy(c->proof, w[1].s, w[1].len);
+	c->proof[w[1].len] = '\0';
 	return 0;
 }
 
@@ -256,6 +268,10 @@ parse_args(enum radio_verb v, const struct word *w, size_t n,
 {
 	const struct verb_row *row = &verbs[v];
 
+	if (v == RADIO_AUTH && n == 3) {
+		c->secret_on_wire = 1;	/* refused by the session, counted */
+		return parse_auth(w, c, e);
+	}
 	if ((int)n - 1 < row->nargs)
 		return radio_error_set(e, v, RADIO_E_MISSING_ARG, "%s needs "
 		    "%s, got %zu argument%s", row->name, row->usage, n - 1,
@@ -268,6 +284,8 @@ parse_args(enum radio_verb v, const struct word *w, size_t n,
 	switch (v) {
 	case RADIO_AUTH:
 		return parse_auth(w, c, e);
+	case RADIO_PROOF:
+		return parse_proof(w, c, e);
 	case RADIO_POS:
 		return parse_pos(w, c, e);
 	case RADIO_ACK:
@@ -311,8 +329,8 @@ radio_line_parse(const char *line, size_t len, struct radio_cmd *c,
 	}
 	if ((c->verb = find_verb(&w[0])) == RADIO_NONE) {
 		radio_error_set(e, RADIO_NONE, RADIO_E_UNKNOWN_VERB, "%s is not "
-		    "a verb: AUTH POS ACK DECLINE ENROUTE ONSCENE CLEAR PING "
-		    "QUIT or an NMEA $GPRMC sentence", show(&w[0], b,
+		    "a verb: AUTH PROOF POS ACK DECLINE ENROUTE ONSCENE CLEAR "
+		    "PING QUIT or an NMEA $GPRMC sentence", show(&w[0], b,
 		    sizeof(b)));
 		return RADIO_PARSE_ERROR;
 	}

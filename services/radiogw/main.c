@@ -31,6 +31,9 @@ static const struct np_conf_item gw_items[] = {
 	  "longest line a unit may send (bytes, without \\r\\n)" },
 	{ "radio.max_conns", NP_CONF_INT, "2000", 1, 1000000, OFF(max_conns),
 	  "most unit connections at once" },
+	{ "radio.max_conns_per_source", NP_CONF_INT, "1000", 1, 1000000,
+	  OFF(max_conns_per_source), "most connections at once from one "
+	  "address (a radio data gateway bridges many units)" },
 	{ "radio.max_lines_per_s", NP_CONF_INT, "200", 1, 1000000,
 	  OFF(max_lines_per_s), "lines a second per connection (and the "
 	  "burst); beyond: NAK rate_limited, a flood is disconnected" },
@@ -41,7 +44,8 @@ static const struct np_conf_item gw_items[] = {
 	  "this long" },
 	{ "radio.max_auth_failures", NP_CONF_INT, "3", 1, 1000,
 	  OFF(max_auth_failures), "close a connection after this many "
-	  "refused AUTH lines" },
+	  "failed logins (wrong PROOF, PROOF without a challenge, AUTH with "
+	  "a secret)" },
 	{ "radio.pos_persist_ms", NP_CONF_INT, "5000", 50, 3600000,
 	  OFF(pos_persist_ms), "write a unit's position to Redis at most "
 	  "this often" },
@@ -79,12 +83,14 @@ log_stats(evutil_socket_t fd, short what, void *arg)
 	struct gw *gw = arg;
 	struct gw_stats *s = &gw->stats;
 
-	log_info("stats: conns %zu (accepted %llu, refused %llu), auth %llu "
+	log_info("stats: conns %zu (accepted %llu, refused %llu, by source "
+	    "%llu), auth %llu "
 	    "(failed %llu), lines %llu, nak %llu, rate_limited %llu, floods "
 	    "%llu, slow %llu, orders %llu (resent %llu), cancels %llu, "
 	    "statuses %llu, unavailable %llu, positions %llu (persisted %llu)",
 	    gw->nconns, (unsigned long long)s->conns,
-	    (unsigned long long)s->refused_conns, (unsigned long long)s->auths,
+	    (unsigned long long)s->refused_conns,
+	    (unsigned long long)s->refused_source, (unsigned long long)s->auths,
 	    (unsigned long long)s->auth_failures, (unsigned long long)s->lines,
 	    (unsigned long long)s->naks, (unsigned long long)s->rate_limited,
 	    (unsigned long long)s->floods, (unsigned long long)s->slow_readers,

@@ -9,7 +9,8 @@
  *   reply.c   error codes, OK/NAK/BYE lines, percent-encoding;
  *   order.c   order.issued / order.cancelled messages -> ORDER / CANCEL
  *             lines, and the unit.status / unit.position messages;
- *   bucket.c  the per-connection token bucket and the flood rule.
+ *   bucket.c  the per-connection token bucket and the flood rule;
+ *   proof.c   the login's challenge and the check of a unit's proof.
  *
  * Every refusal carries a stable code (the second word of a NAK, for
  * programs) and a message (the rest of the line, for people).
@@ -23,7 +24,10 @@
 #include <jansson.h>
 
 #define RADIO_ID_MAX		63	/* unit and order ids (bytes) */
-#define RADIO_KEY_MAX		127	/* AUTH credential (bytes) */
+#define RADIO_PROOF_MAX		127	/* PROOF argument (bytes) */
+#define RADIO_NONCE_LEN		16	/* random bytes of a challenge */
+#define RADIO_NONCE_HEX		(2 * RADIO_NONCE_LEN)
+#define RADIO_MAC_HEX		64	/* HMAC-SHA256 in hex */
 #define RADIO_WORD_MAX		32	/* decline reason, disposition */
 #define RADIO_TYPE_MAX		32	/* incident type */
 #define RADIO_ADDRESS_MAX	256	/* address before percent-encoding */
@@ -36,6 +40,7 @@
 enum radio_verb {
 	RADIO_NONE,		/* not known: shown as "-" */
 	RADIO_AUTH,
+	RADIO_PROOF,
 	RADIO_POS,
 	RADIO_NMEA,		/* a '$' sentence */
 	RADIO_ACK,
@@ -58,7 +63,8 @@ enum radio_err {
 	RADIO_E_EXTRA_ARG,
 	/* an argument */
 	RADIO_E_BAD_UNIT_ID,
-	RADIO_E_BAD_KEY,
+	RADIO_E_SECRET_ON_WIRE,
+	RADIO_E_BAD_PROOF,
 	RADIO_E_BAD_LAT,
 	RADIO_E_BAD_LON,
 	RADIO_E_BAD_NMEA,
@@ -70,11 +76,13 @@ enum radio_err {
 	RADIO_E_BAD_DISPOSITION,
 	/* the session (decided by the daemon) */
 	RADIO_E_NOT_AUTHENTICATED,
+	RADIO_E_NO_CHALLENGE,
 	RADIO_E_ALREADY_AUTHENTICATED,
 	RADIO_E_UNKNOWN_ORDER,
 	RADIO_E_NOT_YOUR_ORDER,
 	RADIO_E_ORDER_CLOSED,
 	RADIO_E_RATE_LIMITED,
+	RADIO_E_TOO_MANY_CONNECTIONS,
 	RADIO_E_UNAVAILABLE,
 	RADIO_E_INTERNAL,
 	RADIO_E_COUNT
@@ -84,7 +92,8 @@ enum radio_err {
 struct radio_cmd {
 	enum radio_verb	verb;
 	char		unit_id[RADIO_ID_MAX + 1];	/* AUTH */
-	char		key[RADIO_KEY_MAX + 1];		/* AUTH */
+	int		secret_on_wire;	/* AUTH <unit> <secret>: refused */
+	char		proof[RADIO_PROOF_MAX + 1];	/* PROOF */
 	double		lat, lon;			/* POS, NMEA */
 	char		order_id[RADIO_ID_MAX + 1];	/* order verbs */
 	char		word[RADIO_WORD_MAX + 1];	/* reason, disposition */
@@ -188,6 +197,29 @@ json_t	*radio_position_msg(const char *unit_id, double lat, double lon,
 	    int64_t ts);
 /* The unit.status status of an order verb ("acked" for ACK), or NULL. */
 const char *radio_verb_status(enum radio_verb);
+
+/*
+ * proof.c: the login (docs/RADIO.md).  A challenge is RADIO_NONCE_LEN
+ * random bytes in lowercase hex; the proof is the lowercase hex of
+ * HMAC-SHA256(key = the unit's secret, msg = RADIO_PROOF_CONTEXT " "
+ * unit_id " " nonce).
+ */
+#define RADIO_PROOF_CONTEXT	"nearpost-radio-v1"
+/* A fresh nonce (RADIO_NONCE_HEX + 1 bytes, NUL-terminated); 0, or -1. */
+int	radio_nonce_new(char *nonce);
+/* The proof a unit holding secret sends (out: RADIO_MAC_HEX + 1). */
+void	radio_proof_make(const char *secret, const char *unit_id,
+	    const char *nonce, char *out);
+/*
+ * 1 when proof (as sent; hex digits in either case) is the proof of
+ * secret for unit_id and nonce, else 0.  The comparison takes the same
+ * time wherever the first difference is.
+ */
+int	radio_proof_check(const char *secret, const char *unit_id,
+	    const char *nonce, const char *proof);
+/* "CHALLENGE <unit_id> <nonce>\r\n" into buf; its length. */
+size_t	radio_challenge_line(char *buf, size_t len, const char *unit_id,
+	    const char *nonce);
 
 /* bucket.c: rate lines per second, bursts of up to rate lines. */
 struct radio_bucket {

@@ -2,7 +2,8 @@
  * session.c: what one line does, once conn.c has framed it and the rate
  * limit let it through.  The parser (line.c) decides whether the line is
  * well formed; here one switch on the verb decides what it means for this
- * connection.  Before AUTH only AUTH, PING and QUIT are accepted.
+ * connection.  Before the login (AUTH, then PROOF) only AUTH, PROOF, PING
+ * and QUIT are accepted.
  */
 #include <stdio.h>
 
@@ -38,14 +39,18 @@ gw_session_line(struct gw_conn *c, const char *line, size_t len)
 		break;
 	}
 	if (c->state == GW_ST_AUTH && cmd.verb != RADIO_AUTH &&
-	    cmd.verb != RADIO_PING && cmd.verb != RADIO_QUIT) {
+	    cmd.verb != RADIO_PROOF && cmd.verb != RADIO_PING &&
+	    cmd.verb != RADIO_QUIT) {
 		gw_conn_nakf(c, cmd.verb, RADIO_E_NOT_AUTHENTICATED,
-		    "send AUTH <unit_id> <key> first");
+		    "log in first: AUTH <unit_id>, then PROOF <mac>");
 		return;
 	}
 	switch (cmd.verb) {
 	case RADIO_AUTH:
 		gw_auth(c, &cmd);
+		break;
+	case RADIO_PROOF:
+		gw_auth_proof(c, &cmd);
 		break;
 	case RADIO_POS:
 	case RADIO_NMEA:

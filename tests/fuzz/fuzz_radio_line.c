@@ -2,8 +2,9 @@
  * Fuzz target: radiogw's line parser (everything a field unit can send,
  * NMEA sentences included) and the replies built from its verdicts.
  * Inputs starting with '{' also go through the s:orders message parser
- * and, when accepted, become ORDER / CANCEL lines.  Every refusal must
- * carry a code and a message; every line built must end in "\r\n".
+ * and, when accepted, become ORDER / CANCEL lines; PROOF arguments go
+ * through the login's proof check.  Every refusal must carry a code and
+ * a message; every line built must end in "\r\n".
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +58,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_line(out, radio_fmt_ok(out, sizeof(out), c.verb,
 		    c.order_id));
+		/* a proof is checked whatever it holds, and never passes */
+		if (c.verb == RADIO_PROOF && radio_proof_check("fuzz-secret-"
+		    "0123456789", "U-1", "00112233445566778899aabbccddeeff",
+		    c.proof))
+			abort();
 		break;
 	case RADIO_PARSE_EMPTY:
 		break;

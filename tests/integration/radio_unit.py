@@ -1,10 +1,13 @@
 """A scripted field unit speaking the radio line protocol (docs/RADIO.md).
 
-Used by the integration tests and, later, by the simulator.  One object is
-one unit on one TCP connection.  Everything is synchronous with explicit
-deadlines: `reply()` waits for the answer to the line just sent (OK, NAK
-or PONG), and lines the gateway pushes on its own (ORDER, CANCEL, BYE)
-are kept in `pushed` until `wait_order()` / `wait_push()` take them.
+Used by the integration tests, benchmarks and scripts.  One object is
+one unit on one TCP connection.  auth() logs in by challenge and
+response (AUTH <unit_id>, CHALLENGE <unit_id> <nonce>, PROOF <mac>): the
+secret never goes on the wire; proof() is the MAC for other clients.
+Everything is synchronous with explicit deadlines: `reply()` waits for
+the answer to the line just sent (OK, NAK, PONG or CHALLENGE), and
+lines the gateway pushes on its own (ORDER, CANCEL, BYE) are kept in
+`pushed` until `wait_order()` / `wait_push()` take them.
 
 Behaviour when an ORDER comes (`on_order`, or `run()` for a unit left to
 itself): "fast" acknowledges at once, "slow" after `slow_s` seconds,
@@ -14,6 +17,7 @@ itself): "fast" acknowledges at once, "slow" after `slow_s` seconds,
 Standard library only.
 """
 import collections
+import hmac
 import socket
 import time
 import urllib.parse
@@ -45,8 +49,16 @@ def nmea_rmc(lat, lon, status="A", talker="GP", checksum=None):
                          checksum)
 
 
+def proof(secret, unit_id, nonce):
+    """The PROOF of a login: lowercase hex HMAC-SHA256 of
+    "nearpost-radio-v1 <unit_id> <nonce>" keyed with the unit's secret."""
+    return hmac.new(secret.encode(), f"nearpost-radio-v1 {unit_id} {nonce}"
+                    .encode(), "sha256").hexdigest()
+
+
 def parse_line(line):
-    """A server line -> Reply or Order (or Reply kind PONG/BYE/CANCEL)."""
+    """A server line -> Reply or Order (or Reply kind PONG/BYE/CANCEL;
+    CHALLENGE: verb the unit id, message the nonce)."""
     words = line.split(" ")
     kind = words[0]
     if kind == "ORDER" and len(words) == 9:
@@ -59,7 +71,7 @@ def parse_line(line):
     if kind == "NAK":
         return Reply("NAK", words[1], words[2] if len(words) > 2 else "",
                      " ".join(words[3:]), line)
-    if kind in ("BYE", "CANCEL"):
+    if kind in ("BYE", "CANCEL", "CHALLENGE"):
         return Reply(kind, words[1] if len(words) > 1 else "", None,
                      " ".join(words[2:]), line)
     return Reply(kind, "", None, "", line)
@@ -84,6 +96,7 @@ class RadioUnit:
         self.pushed = collections.deque()   # ORDER / CANCEL / BYE
         self.orders_seen = collections.Counter()
         self.closed = False
+        self.nonce = None
 
     # -- connection -------------------------------------------------------
     def connect(self):
@@ -140,7 +153,7 @@ class RadioUnit:
 
     # -- replies and pushes ----------------------------------------------
     def reply(self, timeout=None):
-        """The answer to the last line sent (OK / NAK / PONG)."""
+        """The answer to the last line sent (OK / NAK / PONG / CHALLENGE)."""
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
             item = self._next(max(deadline - time.monotonic(), 0.001))
@@ -184,9 +197,21 @@ class RadioUnit:
             return got
 
     # -- the verbs --------------------------------------------------------
+    def challenge(self, unit_id=None):
+        """AUTH <unit_id>: the CHALLENGE reply (or a NAK)."""
+        return self.request(f"AUTH {unit_id or self.unit_id}")
+
     def auth(self, unit_id=None, key=None):
-        return self.request(f"AUTH {unit_id or self.unit_id} "
-                            f"{key or self.key}")
+        """The whole login: the reply to PROOF (OK AUTH, or the NAK of
+        AUTH or PROOF).  The last nonce is kept in self.nonce."""
+        uid = unit_id or self.unit_id
+        r = self.challenge(uid)
+        if r.kind != "CHALLENGE":
+            return r
+        if r.verb != uid:
+            raise AssertionError(f"challenge for {r.verb}, not {uid}")
+        self.nonce = r.message
+        return self.request("PROOF " + proof(key or self.key, uid, r.message))
 
     def pos(self, lat, lon):
         return self.request(f"POS {lat:.7f} {lon:.7f}")

@@ -44,10 +44,20 @@ nmea(const char *body)
 
 START_TEST(auth_and_simple_verbs)
 {
-	ck_assert_int_eq(parse("AUTH U-0031 s3cr3t!key\r\n"), RADIO_PARSE_CMD);
+	ck_assert_int_eq(parse("AUTH U-0031\r\n"), RADIO_PARSE_CMD);
 	ck_assert_int_eq(c.verb, RADIO_AUTH);
 	ck_assert_str_eq(c.unit_id, "U-0031");
-	ck_assert_str_eq(c.key, "s3cr3t!key");
+	ck_assert_int_eq(c.secret_on_wire, 0);
+	/* the old login: parsed only to be refused, the secret not kept */
+	ck_assert_int_eq(parse("auth U-0031 s3cr3t!key"), RADIO_PARSE_CMD);
+	ck_assert_int_eq(c.verb, RADIO_AUTH);
+	ck_assert_int_eq(c.secret_on_wire, 1);
+	for (size_t i = 0; i + 6 <= sizeof(c); i++)
+		ck_assert_msg(memcmp((char *)&c + i, "s3cr3t", 6) != 0,
+		    "the secret is kept at byte %zu of the command", i);
+	ck_assert_int_eq(parse("PROOF 0a1B"), RADIO_PARSE_CMD);
+	ck_assert_int_eq(c.verb, RADIO_PROOF);
+	ck_assert_str_eq(c.proof, "0a1B");
 	ck_assert_int_eq(parse("ping"), RADIO_PARSE_CMD);
 	ck_assert_int_eq(c.verb, RADIO_PING);
 	ck_assert_int_eq(parse("  QUIT \t"), RADIO_PARSE_CMD);
@@ -161,9 +171,12 @@ START_TEST(malformed_lines)
 	char big[200];
 
 	refused("HELLO there", RADIO_E_UNKNOWN_VERB, "\"HELLO\"");
-	refused("AUTH U-1", RADIO_E_MISSING_ARG, "<unit_id> <key>");
-	refused("AUTH", RADIO_E_MISSING_ARG, "got 0 arguments");
+	refused("AUTH", RADIO_E_MISSING_ARG, "<unit_id>, got 0 arguments");
+	refused("AUTH U-1 key more", RADIO_E_EXTRA_ARG, "got 3");
+	refused("AUTH U/1", RADIO_E_BAD_UNIT_ID, "\"U/1\"");
 	refused("AUTH U/1 key", RADIO_E_BAD_UNIT_ID, "\"U/1\"");
+	refused("PROOF", RADIO_E_MISSING_ARG, "<mac>");
+	refused("PROOF a b", RADIO_E_EXTRA_ARG, "got 2");
 	refused("ACK", RADIO_E_MISSING_ARG, "<order_id>");
 	refused("ACK O-1 O-2", RADIO_E_EXTRA_ARG, "got 2");
 	refused("ACK O#1", RADIO_E_BAD_ORDER_ID, "\"O#1\"");
