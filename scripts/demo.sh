@@ -1,74 +1,87 @@
 #!/bin/sh
-# make demo: start Redis and every service built so far, put the sample
-# city's units on the radio, walk calls through the loop and show what
-# happened.  The simulated city (npsim), the 1/3/5 clock and the dashboard
-# join this script as they are built.
+# make demo: start Redis and every service with their clocks scaled to
+# the simulation's speed, then let npsim run the sample city for a while
+# of city time faster than real time (DEMO_MINUTES city minutes at
+# DEMO_SPEED x; 30 at 10x = 3 real minutes), and end with its SLA
+# summary.  The services keep running afterwards so the dashboard can be
+# looked at; `make down` stops them.  Ctrl-C stops everything this
+# script started.
 set -eu
 BUILD=${1:-build}
-API=http://127.0.0.1:${NEARPOST_HTTP_PORT:-7401}
-RADIO_PORT=${NEARPOST_RADIO_PORT:-7410}
-REDIS="redis-cli -p ${NEARPOST_REDIS_PORT:-6379}"
-NPCTL="$BUILD/bin/npctl"
+MINUTES=${DEMO_MINUTES:-30}
+SPEED=${DEMO_SPEED:-10}
+NPSIM="$BUILD/bin/npsim"
 export NEARPOST_RUN_DIR=${NEARPOST_RUN_DIR:-$PWD/run}
-export NEARPOST_INTAKE_URL=$API
-export NEARPOST_DASHBOARD_URL=http://127.0.0.1:${NEARPOST_DASHBOARD_PORT:-7402}
-./scripts/up.sh "$BUILD"
+RUN=$NEARPOST_RUN_DIR
+DASH=http://127.0.0.1:${NEARPOST_DASHBOARD_PORT:-7402}/
+export NEARPOST_INTAKE_URL=http://127.0.0.1:${NEARPOST_HTTP_PORT:-7401}
+export NEARPOST_DASHBOARD_URL=$DASH
 
-/usr/bin/python3 scripts/demo_units.py "$RADIO_PORT" 20 &
-units=$!
-trap 'kill $units 2>/dev/null || true' EXIT INT TERM
-sleep 1		# let the units log in before the first call
-
-post() {	# description, npctl call arguments...
-	printf '\n--- %s\n$ npctl call %s\n' "$1" "$(shift; echo "$*")"
-	shift
-	"$NPCTL" call "$@" || true
-}
-
-stamp=$(date +%s)
-post "a fight reported by phone near People's Square" \
-    --call-id "demo-$stamp-1" --type fight --lat 31.2317 --lon 121.4726 \
-    --address "People's Square, east gate" --caller-phone "+86 138 0000 0001"
-post "the same call again (a retry): answered from the first, not doubled" \
-    --call-id "demo-$stamp-1" --type fight --lat 31.2317 --lon 121.4726 \
-    --address "People's Square, east gate" --caller-phone "+86 138 0000 0001"
-post "a second caller 60 m away says one has a knife: merged, raised to red" \
-    --call-id "demo-$stamp-2" --type weapon --source video --lat 31.2322 \
-    --lon 121.4728
-post "a theft on Nanjing Road: the smallest unit that can be there in 60 s" \
-    --call-id "demo-$stamp-3" --type theft --lat 31.2352 --lon 121.4770
-post "a robbery where no post is within 200 m: a coverage gap" \
-    --call-id "demo-$stamp-4" --type robbery --lat 31.2327 --lon 121.4658
-post "a bad call: the error names the field" --type fight --lat 131.2 \
-    --lon 121.47
-
-printf '\n--- who the router would send to a robbery at the Shanghai Museum\n'
-echo '$ npctl route --lat 31.2285 --lon 121.4751 --type robbery'
-"$NPCTL" route --lat 31.2285 --lon 121.4751 --type robbery || true
-
-sleep 4		# the units answer at their own pace
-for n in 1 3 4; do
-	id=$($REDIS HGET "np:{city}:call:demo-$stamp-$n" incident)
-	printf '\n--- the incident, with its timeline\n$ npctl incident %s\n' "$id"
-	"$NPCTL" incident "$id" || true
+running=""
+for f in "$RUN"/*.pid; do
+	[ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null &&
+	    running="$running $(basename "$f" .pid)"
 done
+if [ -n "$running" ]; then
+	echo "demo: already running:$running -- used as they are (their" \
+	    "clocks may not be scaled to ${SPEED}x; 'make down' first for a" \
+	    "fresh demo)"
+	started=no
+else
+	started=yes
+fi
 
-wait $units 2>/dev/null || true
-trap - EXIT INT TERM
-printf '\n--- SLA summary, today\n$ npctl sla --window day\n'
-"$NPCTL" sla --window day || true
-issued=$($REDIS XLEN 'np:{city}:s:orders')
-status=$($REDIS XLEN 'np:{city}:s:status')
+stop() {
+	trap - INT TERM
+	echo
+	if [ "$started" = yes ]; then
+		echo "demo: interrupted; stopping what it started"
+		./scripts/down.sh
+	fi
+	exit 130
+}
+trap stop INT TERM
+
+# the 1/3/5-minute marks, ack timeouts, re-sends ... at SPEED x
+eval "$("$NPSIM" --scaled-env --speed "$SPEED")"
+# in a session of their own: Ctrl-C reaches npsim, which reads its
+# summary from the services before this script stops them
+setsid -w ./scripts/up.sh "$BUILD"
+
+if [ -z "${NEARPOST_TOKEN:-}" ] && [ -r "$RUN/tokens.clear" ]; then
+	NEARPOST_TOKEN=$(awk '$2 == "supervisor" { print $3; exit }' \
+	    "$RUN/tokens.clear")
+	export NEARPOST_TOKEN
+fi
 cat <<EOT
 
-Summary: $($REDIS XLEN 'np:{city}:s:incidents') incident messages,
-$($REDIS XLEN 'np:{city}:s:routes') routing decisions, $issued order messages,
-$status radio status reports (Redis streams np:{city}:s:*).
+The dashboard: $DASH  (live map, marks, SLA, escalations)
+EOT
+if [ -n "${NEARPOST_TOKEN:-}" ]; then
+	echo "Log in with the supervisor token: $NEARPOST_TOKEN"
+	echo "(all demo tokens: $RUN/tokens.clear)"
+fi
+cat <<EOT
 
-The dashboard: http://127.0.0.1:${NEARPOST_DASHBOARD_PORT:-7402}/ (live map, marks, SLA,
-escalations).  Running: Redis and every service (logs in
-$NEARPOST_RUN_DIR/log).  Post calls with build/bin/npctl or to
-$API/v1/calls (docs/API.md); units speak docs/RADIO.md on
-127.0.0.1:$RADIO_PORT.  The simulated city (npsim) arrives with the next
-stage.  Stop everything with: make down
+npsim: $MINUTES city minutes at ${SPEED}x (about \
+$(awk "BEGIN { printf \"%.0f\", $MINUTES * 60 / $SPEED }") real seconds); \
+Ctrl-C ends it early.
+EOT
+
+"$NPSIM" --speed "$SPEED" --duration "$MINUTES" || status=$?
+case ${status:-0} in
+130|143) stop ;;	# npsim ended early on Ctrl-C / SIGTERM
+esac
+trap - INT TERM
+if [ "${status:-0}" -ne 0 ]; then
+	echo "demo: npsim failed (exit ${status}); logs in $RUN/log" >&2
+	exit "$status"
+fi
+cat <<EOT
+
+Still running: Redis and every service (logs in $RUN/log), their clocks
+at ${SPEED}x.  The dashboard: $DASH
+Post calls with $BUILD/bin/npctl (NEARPOST_TOKEN) or run the city again
+with $NPSIM --speed $SPEED --duration $MINUTES.
+Stop everything with: make down
 EOT
