@@ -3,10 +3,17 @@
 #
 #   make test    install what is missing, build (normal + ASan/UBSan),
 #                run every unit and integration test in both builds
-#   make demo    install, build, start Redis and the services, show them
+#   make demo    install, build, start Redis and the services, run the
+#                simulated city (npsim) DEMO_MINUTES city minutes at
+#                DEMO_SPEED x, print its SLA summary
 #   make up / make down   start / stop Redis and every built service
 #   make fuzz    run every fuzz target for FUZZ_SECONDS each (clang)
-#   make bench   build optimised and run the benchmarks
+#   make bench   build optimised and run every benchmark of issue 5; ends
+#                with a table of figures and targets (also written to
+#                build-bench/bench-results.txt); BENCH_ONLY="loop ..." runs
+#                a subset (geo route intake loop latency clock positions)
+#   make chaos   the whole loop under load while every service is killed
+#                (CHAOS_SECONDS, CHAOS_KILLS per service, CHAOS_SEED)
 #   make lint    cppcheck
 
 BUILD      ?= build
@@ -15,9 +22,13 @@ FUZZBUILD  ?= build-fuzz
 BENCHBUILD ?= build-bench
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+CHAOS_SECONDS ?= 360
+CHAOS_KILLS ?= 3
+DEMO_MINUTES ?= 30
+DEMO_SPEED ?= 10
 CTEST_ARGS ?= --output-on-failure --no-tests=error -j$(JOBS)
 
-.PHONY: all deps build build-san test test-fast demo up down fuzz bench \
+.PHONY: all deps build build-san test test-fast demo up down fuzz bench chaos \
 	lint clean
 
 all: build
@@ -56,7 +67,8 @@ down:
 	./scripts/down.sh
 
 demo: build
-	./scripts/demo.sh $(BUILD)
+	DEMO_MINUTES=$(DEMO_MINUTES) DEMO_SPEED=$(DEMO_SPEED) \
+	    ./scripts/demo.sh $(BUILD)
 
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
@@ -65,6 +77,14 @@ bench: deps
 	cmake -S . -B $(BENCHBUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BENCHBUILD) -j$(JOBS)
 	./scripts/bench.sh $(BENCHBUILD)
+
+# Kills every service (and Redis once) under steady load; prints the
+# figures and fails on any call lost or doubled, double dispatch, incident
+# left open, deadline fired twice or not at all.
+chaos: build
+	NP_BIN_DIR=$(abspath $(BUILD))/bin NP_SRC_DIR=$(CURDIR) \
+	PYTHONPATH=$(CURDIR)/tests/integration /usr/bin/python3 -B \
+	  tests/chaos/chaos.py --seconds $(CHAOS_SECONDS) --kills $(CHAOS_KILLS)
 
 # cppcheck over every C file, with sys/queue.h's macros given to it.
 # Suppressed: jansson's foreach macros it cannot expand without the system

@@ -5,6 +5,7 @@
  * post from the route.decided itself.  The schemas in schemas/ are the
  * strict statement of the shapes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +71,8 @@ trk_status_parse(const char *msg, size_t len, struct trk_status *st,
 	if (np_json_str(j, "", "status", 1, sizeof(st->status) - 1, &status,
 	    &e) == -1 ||
 	    np_json_id(j, "", "order_id", 0, TRK_ID_MAX, st->order_id,
-	    &e) == -1)
+	    &e) == -1 ||
+	    np_json_int(j, "", "ts", 0, 0, INT64_MAX, &st->ts, &e) == -1)
 		goto done;
 	snprintf(st->status, sizeof(st->status), "%s", status);
 	rv = 0;

@@ -115,8 +115,8 @@ trk_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 {
 	struct tracker *t = arg;
 	struct trk_status st;
-	const char *msg, *argv[2];
-	char err[512];
+	const char *msg, *argv[3];
+	char err[512], ts[24];
 	size_t len;
 
 	if ((msg = entry_msg(t, consumer, ent, &len)) == NULL)
@@ -129,7 +129,10 @@ trk_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 		np_consumer_ack(consumer, ent->id);
 		return;
 	}
+	/* judged by when the unit answered, not when we read it */
+	snprintf(ts, sizeof(ts), "%lld", st.ts);
 	argv[0] = st.order_id;
 	argv[1] = st.status;
-	run(t, consumer, ent->id, &t->s_met, 2, argv);
+	argv[2] = ts;
+	run(t, consumer, ent->id, &t->s_met, 3, argv);
 }

@@ -46,6 +46,7 @@ struct trk_route {
 struct trk_status {
 	char	status[16];
 	char	order_id[TRK_ID_MAX + 1];	/* "" for link statuses */
+	long long ts;		/* when radiogw stored it (ms), 0: unknown */
 };
 /* 0, or -1 with err naming the field. */
 int	trk_route_parse(const char *msg, size_t len, struct trk_route *,

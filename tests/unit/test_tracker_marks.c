@@ -342,6 +342,33 @@ START_TEST(cleared_incident_escalates_no_more)
 }
 END_TEST
 
+/* The chaos test's find: a tracker down (or behind) when a unit answered
+ * in time reads the status after the due; it is judged by when the status
+ * was stored, so the mark is met, not met_late. */
+START_TEST(status_read_late_is_judged_by_when_it_was_stored)
+{
+	struct tt_reply o;
+	char at[24];
+
+	arm("0 0 0");
+	snprintf(at, sizeof(at), "%lld", T0 + 59000);
+	o = eval(s_met, T0 + 65000, 3, "I-1-T1-1", "acked", at);
+	ck_assert_str_eq(o.result, "met");
+	ck_assert_int_eq(num("HGET " P "mark:I-1 1.met_at"), T0 + 59000);
+	ck_assert_ptr_nonnull(strstr(o.frames[0], "\"late\":false"));
+	/* stored after the due: late, even though the ladder had not fired */
+	snprintf(at, sizeof(at), "%lld", T0 + 181000);
+	o = eval(s_met, T0 + 182000, 3, "I-1-T2-1", "onscene", at);
+	ck_assert_str_eq(o.result, "met_late");
+	/* a miss that fired stays a miss, whatever the status says */
+	ck_assert_str_eq(fire(T0 + 300000).detail, "1");
+	snprintf(at, sizeof(at), "%lld", T0 + 299000);
+	o = eval(s_met, T0 + 301000, 3, "I-1-T3-1", "onscene", at);
+	ck_assert_str_eq(o.result, "met_late");
+	ck_assert_str_eq(fire(T0 + 400000).detail, "0");
+}
+END_TEST
+
 START_TEST(status_before_decision_is_judged_when_armed)
 {
 	ck_assert_str_eq(met("I-1-T1-1", "acked", T0 + 70000).result, "met");
@@ -368,6 +395,7 @@ main(void)
 	tcase_add_test(tc, after_an_outage_everything_due_fires_once);
 	tcase_add_test(tc, cleared_incident_escalates_no_more);
 	tcase_add_test(tc, status_before_decision_is_judged_when_armed);
+	tcase_add_test(tc, status_read_late_is_judged_by_when_it_was_stored);
 	suite_add_tcase(s, tc);
 	return np_test_run(s);
 }
