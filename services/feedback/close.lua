@@ -101,7 +101,10 @@ local function marks()
       if m[1] == 'met' then
         met = met + 1
         incs[#incs + 1] = {'m' .. t .. '.met', 1}
-      elseif m[1] == 'missed' or m[1] == 'met_late' then
+      elseif m[1] == 'missed' or m[1] == 'met_late' or
+          (m[1] == 'pending' and e.due and e.due <= NOW) then
+        -- a pending mark past its deadline is missed even when the
+        -- tracker (down, or behind) has not fired it yet
         missed = missed + 1
         incs[#incs + 1] = {'m' .. t .. '.missed', 1}
       end

@@ -254,6 +254,32 @@ START_TEST(marks_feed_the_sla_buckets_of_post_and_district)
 }
 END_TEST
 
+/* The tracker was down when mark 2 passed its deadline and the incident
+ * closed before it came back: the miss still counts; a mark whose
+ * deadline is still ahead at close is neither met nor missed. */
+START_TEST(a_pending_mark_past_its_deadline_counts_as_missed)
+{
+	char hour[16], day[16], key[128];
+	struct fb_reply o;
+
+	buckets(T0, hour, day);
+	fb_incident("I-1", 31.23, 121.47, "13800000001");
+	tc_cmd(rc, "HSET " P "mark:I-1 t0 %lld 1.state met 1.due %lld "
+	    "1.met_at %lld 2.state pending 2.due %lld 3.state pending "
+	    "3.due %lld", T0, T0 + 60000, T0 + 40000, T0 + 180000,
+	    CLOSE_AT + 1);
+	fb_clear("I-1", "U1", "resolved");
+	o = fb_close("I-1", NULL, "", "I-1-T1-1", CLOSE_AT);
+	ck_assert_str_eq(o.result, "closed");
+	ck_assert_str_eq(inc_field("I-1", "sla"), "missed");
+	snprintf(key, sizeof(key), "sla:post:P-1:h:%s", hour);
+	ck_assert_str_eq(tc_hget(rc, key, "m1.met"), "1");
+	ck_assert_str_eq(tc_hget(rc, key, "m2.missed"), "1");
+	ck_assert_str_eq(tc_hget(rc, key, "m3.missed"), "");
+	ck_assert_str_eq(tc_hget(rc, key, "m3.met"), "");
+}
+END_TEST
+
 START_TEST(schedules_a_follow_up_done_once)
 {
 	struct fb_reply o;
@@ -361,6 +387,7 @@ main(void)
 	tcase_add_test(t, closes_a_cleared_incident_once);
 	tcase_add_test(t, waits_while_the_commander_is_behind);
 	tcase_add_test(t, marks_feed_the_sla_buckets_of_post_and_district);
+	tcase_add_test(t, a_pending_mark_past_its_deadline_counts_as_missed);
 	tcase_add_test(t, schedules_a_follow_up_done_once);
 	tcase_add_test(t, flags_a_repeat_at_the_same_place);
 	tcase_add_test(t, flags_a_repeat_from_the_same_caller);
