@@ -303,6 +303,13 @@ main(int argc, char *argv[])
 	printf("  answers       %zu compared, %zu mismatches beyond %.0f m "
 	    "(%zu other ids within tolerance): %s\n", nr, bad, TOL_M, differ,
 	    bad == 0 ? "match" : "WRONG");
+	/* the lines scripts/bench.sh gathers into its table */
+	printf("@@ geo nearest post | %.2f M queries/s, one core | "
+	    ">= 1 M/s | %s\n", qps / 1e6, qps >= TARGET_QPS ? "yes" : "NO");
+	printf("@@ geo vs GEOSEARCH | %.1fx (GEOSEARCH %.0f k/s), %zu answers, "
+	    "%zu beyond %.0f m | >= 20x, answers match | %s\n", qps / rqps,
+	    rqps / 1e3, nr, bad, TOL_M,
+	    qps / rqps >= TARGET_RATIO && bad == 0 ? "yes" : "NO");
 	np_geo_index_free(ix);
 	free(posts);
 	free(qs);

@@ -189,6 +189,40 @@ bench_moves(struct router_map *m, size_t n)
 	    dt / n * 1e9);
 }
 
+/*
+ * units-bus frames as radiogw writes them: the router's fast path
+ * (posframe.c) and, with a space before the JSON, the jansson path.
+ */
+static void
+bench_frames(size_t n)
+{
+	static const char *const how[] = { "fast path", "jansson" };
+	struct router_unit_msg u;
+	char frame[160], err[128];
+	double t0, dt;
+	size_t i, k;
+	int len;
+
+	for (k = 0; k < 2; k++) {
+		t0 = now();
+		for (i = 0; i < n; i++) {
+			len = snprintf(frame, sizeof(frame), "unit.position %s"
+			    "{\"unit_id\":\"U-%04zu\",\"lat\":31.%07zu,"
+			    "\"lon\":121.%07zu,\"ts\":18000000%05zu}",
+			    k ? " " : "", i % 10000, i % 9999991, i % 7777777,
+			    i % 100000);
+			if (router_unit_msg_parse(frame, len, &u, err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "bench_route: %s\n", err);
+				return;
+			}
+		}
+		dt = now() - t0;
+		printf("  position frame  %zu (%s): %.0f/s, %.0f ns each\n", n,
+		    how[k], n / dt, dt / n * 1e9);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -236,6 +270,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < plans.nplans; i++)
 		bench_plan(m, &plans.plans[i], qs, nq);
 	bench_moves(m, 10 * nq);
+	bench_frames(10 * nq);
 	router_map_free(m);
 	free(city.posts);
 	free(city.units);

@@ -25,7 +25,16 @@ fi
 redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save "" \
     $aof --daemonize yes --logfile "$dir/redis.log"
 until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
+# a call-taker's bearer token (its hash in the token file), and no
+# per-source limits: wrk is one source sending for many call-takers
+NEARPOST_TOKEN=bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+export NEARPOST_TOKEN
+printf 'bench calltaker %s\n' "$(printf %s "$NEARPOST_TOKEN" |
+    sha256sum | cut -d' ' -f1)" >"$dir/tokens"
+chmod 600 "$dir/tokens"
 NEARPOST_REDIS_PORT=$rport NEARPOST_HTTP_PORT=$hport NEARPOST_RUN_DIR=$dir \
+    NEARPOST_AUTH_TOKENS=$dir/tokens NEARPOST_HTTP_RATE_PER_SOURCE=0 \
+    NEARPOST_HTTP_MAX_CONNS_PER_SOURCE=0 \
     NEARPOST_LOG_LEVEL=warn "$BUILD/bin/intake" 2>"$dir/intake.log" &
 ipid=$!
 until curl -fs "http://127.0.0.1:$hport/healthz" >/dev/null; do sleep 0.05; done
@@ -35,6 +44,7 @@ wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s bench/wrk_calls.lua \
     "http://127.0.0.1:$hport" | sed 's/^/  /'
 created=$(redis-cli -p "$rport" XLEN 'np:{city}:s:incidents')
 echo "  incidents created in Redis: $created ($((created / SECS)) /s)"
+echo "@@ intake, AOF ${BENCH_AOF:-no} | $((created / SECS)) new incidents/s (wrk -c$CONNS) | -- | --"
 echo "  non-2xx answers: see 'Non-2xx' above (none expected)"
 echo "== Redis ceiling on this machine (redis-benchmark, EVAL-free XADD, pipelined 16)"
 redis-benchmark -p "$rport" -q -n 200000 -P 16 XADD bench:s '*' msg x \

@@ -22,5 +22,7 @@ function request()
     '{"type":"theft","location":{"lat":%.6f,"lon":%.6f},"description":"bench"}',
     lat, lon)
   return wrk.format("POST", "/v1/calls",
-    {["Content-Type"] = "application/json"}, body)
+    {["Content-Type"] = "application/json",
+     ["Authorization"] = "Bearer " .. (os.getenv("NEARPOST_TOKEN") or "")},
+    body)
 end

@@ -45,13 +45,31 @@ np_consumer_conf_defaults(struct np_consumer_conf *conf)
 	conf->max_inflight = 1024;
 }
 
+/* Flush acks and read on at the end of this loop pass (a flush planned
+ * for later is brought forward). */
 void
 npc_kick(struct np_consumer *c)
 {
 	struct timeval tv = { 0, 0 };
 
-	if (!c->dying && !evtimer_pending(c->kick_ev, NULL))
-		evtimer_add(c->kick_ev, &tv);
+	if (c->dying || (evtimer_pending(c->kick_ev, NULL) &&
+	    !c->kick_later))
+		return;
+	c->kick_later = 0;
+	evtimer_add(c->kick_ev, &tv);
+}
+
+/* The same, ack_delay_ms from now unless one is planned already. */
+void
+npc_kick_later(struct np_consumer *c)
+{
+	struct timeval tv = { c->ack_delay_ms / 1000,
+	    (c->ack_delay_ms % 1000) * 1000 };
+
+	if (c->dying || evtimer_pending(c->kick_ev, NULL))
+		return;
+	c->kick_later = 1;
+	evtimer_add(c->kick_ev, &tv);
 }
 
 void
@@ -405,6 +423,7 @@ consumer_on_kick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct np_consumer *c = arg;
 
+	c->kick_later = 0;
 	npc_flush(c);
 	npc_next(c);
 }
@@ -525,6 +544,7 @@ np_consumer_new(struct event_base *base, const struct np_redis_conf *rconf,
 	    conf->claim_interval_ms : def.claim_interval_ms;
 	c->max_inflight = conf->max_inflight > 0 ? conf->max_inflight :
 	    def.max_inflight;
+	c->ack_delay_ms = conf->ack_delay_ms > 0 ? conf->ack_delay_ms : 0;
 	snprintf(c->claim_cursor, NP_ID_MAX, "0-0");
 	for (c->nbuckets = 64; c->nbuckets < (size_t)c->max_inflight &&
 	    c->nbuckets < (1U << 20); c->nbuckets *= 2)

@@ -194,7 +194,13 @@ np_consumer_ack(struct np_consumer *c, const char *id)
 	}
 	if (f != NULL)
 		f->acking = 1;
-	npc_kick(c);
+	/* batch acks for ack_delay_ms, unless a read's worth is queued or
+	 * the room to read is running out */
+	if (c->ack_delay_ms > 0 && c->nackq < (size_t)c->count &&
+	    npc_room(c) > c->count)
+		npc_kick_later(c);
+	else
+		npc_kick(c);
 }
 
 size_t

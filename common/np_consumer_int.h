@@ -47,6 +47,8 @@ struct np_consumer {
 	int			 claim_idle_ms;
 	int			 claim_interval_ms;
 	int			 max_inflight;
+	int			 ack_delay_ms;
+	int			 kick_later;	/* kick_ev set ack_delay_ms out */
 	np_consumer_cb		*cb;
 	void			*arg;
 
@@ -81,6 +83,7 @@ int	npc_inflight_del(struct np_consumer *, const char *);
 int	npc_room(const struct np_consumer *);
 int	npc_ackq_push(struct np_consumer *, const char *);
 void	npc_kick(struct np_consumer *);
+void	npc_kick_later(struct np_consumer *);
 void	npc_destroy(struct np_consumer *);
 void	npc_next(struct np_consumer *);
 void	npc_flush(struct np_consumer *);

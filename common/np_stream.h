@@ -12,7 +12,11 @@
  *   XAUTOCLAIM ... 0-0..            idle entries of dead consumers
  *   XREADGROUP ... BLOCK ... >      new entries, re-issued forever
  *
- * and every claim_interval_ms an XAUTOCLAIM on `cmd`.  An id delivered to
+ * and every claim_interval_ms an XAUTOCLAIM on `cmd`.  Acks are sent in
+ * XACK batches: at the end of the loop pass, or, with ack_delay_ms, up to
+ * that much later unless a read's worth (count) is queued or the in-flight
+ * room is short -- fewer round trips, the same delivery guarantee (an
+ * entry is only re-delivered after a crash).  An id delivered to
  * the handler stays "in flight" until its XACK is confirmed; an in-flight
  * id is never delivered again by this process, and no more is read while
  * max_inflight ids are in flight.  A crash re-delivers what was not acked:
@@ -64,6 +68,7 @@ struct np_consumer_conf {
 	int		 claim_idle_ms;		/* 30000 */
 	int		 claim_interval_ms;	/* 5000 */
 	int		 max_inflight;		/* 1024 */
+	int		 ack_delay_ms;		/* 0 */
 };
 
 struct np_consumer;

@@ -121,6 +121,7 @@ struct np_svc_bus {
 struct np_svc_stream {
 	int	 claim_idle_ms;	/* stream.claim_idle_ms */
 	int	 max_inflight;	/* stream.max_inflight */
+	int	 ack_delay_ms;	/* stream.ack_delay_ms */
 };
 enum np_svc_city_set {
 	NP_SVC_CITY_MAP,	/* city.posts, city.units */

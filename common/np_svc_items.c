@@ -54,6 +54,10 @@ static const struct np_conf_item stream_items[] = {
 	{ "stream.max_inflight", NP_CONF_INT, "256", 1, 100000,
 	  STREAM(max_inflight), "stream entries being handled at once, per "
 	  "stream" },
+	{ "stream.ack_delay_ms", NP_CONF_INT, "10", 0, 1000,
+	  STREAM(ack_delay_ms), "gather the acks of handled entries this long "
+	  "into one XACK (0: one XACK per loop pass); an entry not acked yet "
+	  "is handled again only after a crash, and handlers are idempotent" },
 };
 
 struct np_conf_table
@@ -126,6 +130,7 @@ np_svc_consumer(const struct np_svc *svc, struct np_redis *cmd,
 	if (limits != NULL) {
 		cc.claim_idle_ms = limits->claim_idle_ms;
 		cc.max_inflight = limits->max_inflight;
+		cc.ack_delay_ms = limits->ack_delay_ms;
 	}
 	np_svc_redis_conf(svc, &rc);
 	return np_consumer_new(svc->base, &rc, cmd, &cc, cb, arg);

@@ -148,6 +148,11 @@ router_unit_msg_parse(const char *frame, size_t len,
 		snprintf(err, errlen, "not a \"<topic> <json>\" frame");
 		return -1;
 	}
+	if (tlen == 13 && memcmp(topic, "unit.position", 13) == 0 &&
+	    router_pos_fast(payload, plen, u) == 0)
+		return 0;	/* the gateway's own shape (posframe.c) */
+	memset(u, 0, sizeof(*u));
+	u->status = -1;
 	if ((j = np_json_parse(payload, plen, &e)) == NULL)
 		return fail(&e, err, errlen);
 	if (!json_is_object(j))

@@ -207,6 +207,13 @@ struct router_unit_msg {
 /* One units-bus frame "<topic> <json>". */
 int	router_unit_msg_parse(const char *frame, size_t len,
 	    struct router_unit_msg *, char *err, size_t errlen);
+/*
+ * The payload of a unit.position frame in exactly the gateway's shape,
+ * without jansson: 0 with u filled, 1 for anything else (then parse it
+ * the strict way).  posframe.c.
+ */
+int	router_pos_fast(const char *json, size_t len,
+	    struct router_unit_msg *u);
 
 /* The tiers array of a decision (route.decided's "tiers"). */
 json_t	*router_tiers_json(const struct router_map *,

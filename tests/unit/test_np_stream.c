@@ -429,6 +429,48 @@ START_TEST(max_inflight_holds_back_reading_until_acks)
 }
 END_TEST
 
+/* calls of a command so far, from INFO commandstats */
+static long
+calls_of(int port, const char *cmd)
+{
+	redisReply *rep = sync_cmd(port, "INFO commandstats");
+	char key[64];
+	const char *at;
+	long n = 0;
+
+	snprintf(key, sizeof(key), "cmdstat_%s:calls=", cmd);
+	if (rep != NULL && rep->type == REDIS_REPLY_STRING &&
+	    (at = strstr(rep->str, key)) != NULL)
+		n = strtol(at + strlen(key), NULL, 10);
+	freeReplyObject(rep);
+	return n;
+}
+
+START_TEST(ack_delay_gathers_acks_into_one_xack)
+{
+	struct t t;
+	struct seen s = { .ack = 1 };
+	int i;
+
+	setup(&t, NULL);
+	t.conf.ack_delay_ms = 600000;	/* never, here: only a full batch */
+	t.conf.count = 5;		/* ... of a read's worth flushes */
+	start(&t, &s);
+	for (i = 0; i < 5; i++) {	/* one at a time: a loop pass each */
+		if (i == 4)
+			ck_assert_int_eq(calls_of(t.tr.port, "xack"), 0);
+		xadd(t.tr.port, "x");
+		ck_assert(wait_seen(&t, &s, i + 1));
+	}
+	ck_assert(wait_acked(&t, &s, 5));
+	ck_assert(np_test_run_until(t.base, pending_empty, NULL, 5000));
+	ck_assert_int_eq(calls_of(t.tr.port, "xack"), 1);
+	ck_assert_uint_eq(np_consumer_inflight(s.c), 0);
+	np_consumer_free(s.c);
+	teardown(&t);
+}
+END_TEST
+
 static int
 reconnected(void *arg)
 {
@@ -508,6 +550,7 @@ main(void)
 	tcase_add_test(tc, other_consumer_claims_idle_entries_of_a_dead_one);
 	tcase_add_test(tc, deleted_pending_entry_is_skipped_and_acked);
 	tcase_add_test(tc, max_inflight_holds_back_reading_until_acks);
+	tcase_add_test(tc, ack_delay_gathers_acks_into_one_xack);
 	tcase_add_test(tc,
 	    survives_redis_restart_and_flushes_acks_made_while_down);
 	tcase_add_test(tc, consumer_freed_from_its_handler);

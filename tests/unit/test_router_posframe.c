@@ -1,0 +1,161 @@
+/*
+ * test_router_posframe: the router's fast path for unit.position frames
+ * (services/router/posframe.c) takes the gateway's own frames, and never
+ * accepts a frame the strict jansson path refuses nor reads one
+ * differently: every one-byte change and every truncation of real
+ * frames is compared with the jansson path.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "np_json.h"
+#include "np_testloop.h"
+#include "router.h"
+
+/* The payload as radiogw writes it (radio_position_msg + np_json_dump). */
+static char *
+gateway_payload(const char *uid, double lat, double lon, long long ts)
+{
+	json_t *j = json_pack("{s:s, s:f, s:f, s:I}", "unit_id", uid, "lat",
+	    lat, "lon", lon, "ts", (json_int_t)ts);
+	char *s = np_json_dump(j, NULL);
+
+	json_decref(j);
+	return s;
+}
+
+/* The strict path: a leading space keeps the fast path out. */
+static int
+slow(const char *payload, size_t len, struct router_unit_msg *u)
+{
+	char frame[512], err[256];
+	int n = snprintf(frame, sizeof(frame), "unit.position  ");
+
+	ck_assert_uint_lt(n + len, sizeof(frame));
+	memcpy(frame + n, payload, len);
+	return router_unit_msg_parse(frame, n + len, u, err, sizeof(err));
+}
+
+/* Fast accepted -> slow accepted, same values; returns fast's answer. */
+static int
+agree(const char *payload, size_t len)
+{
+	struct router_unit_msg f, s;
+	int rv;
+
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	if ((rv = router_pos_fast(payload, len, &f)) != 0)
+		return rv;
+	ck_assert_msg(slow(payload, len, &s) == 0, "fast path took %.*s",
+	    (int)len, payload);
+	ck_assert_str_eq(f.unit_id, s.unit_id);
+	ck_assert(f.lat == s.lat && f.lon == s.lon && f.ts == s.ts);
+	ck_assert_int_eq(f.position, 1);
+	ck_assert_int_eq(f.status, s.status);
+	return 0;
+}
+
+static const struct {
+	const char	*uid;
+	double		 lat, lon;
+	long long	 ts;
+} cases[] = {
+	{ "U-0031", 31.2304, 121.4737, 1800000000123LL },
+	{ "U-1", -33.8688197, 151.2092955, 0 },
+	{ "a.b_c:d-9", 0.0, -180.0, 7 },
+	{ "U-0500", 85.05112878, 180.0, 999999999999999999LL },
+	{ "Z", -85.05112878, 1e-7, 42 },
+};
+
+START_TEST(gateway_frames_take_the_fast_path)
+{
+	struct router_unit_msg u;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = gateway_payload(cases[i].uid, cases[i].lat,
+		    cases[i].lon, cases[i].ts);
+
+		ck_assert_msg(agree(p, strlen(p)) == 0, "slow path for %s", p);
+		ck_assert_int_eq(router_pos_fast(p, strlen(p), &u), 0);
+		ck_assert_str_eq(u.unit_id, cases[i].uid);
+		ck_assert(u.lat == cases[i].lat && u.lon == cases[i].lon);
+		ck_assert(u.ts == cases[i].ts);
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(every_mutation_agrees_with_jansson)
+{
+	static const char subst[] = "09-+.eE\"\\},: x{\t";
+	char buf[256];
+	size_t i, k, len, n, taken = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = gateway_payload(cases[i].uid, cases[i].lat,
+		    cases[i].lon, cases[i].ts);
+
+		len = strlen(p);
+		for (n = 0; n < len; n++)	/* truncations */
+			ck_assert_int_ne(agree(p, n), 0);
+		for (k = 0; k < len; k++)
+			for (n = 0; n < sizeof(subst); n++) {	/* NUL too */
+				memcpy(buf, p, len);
+				buf[k] = subst[n];
+				taken += agree(buf, len) == 0;
+			}
+		free(p);
+	}
+	ck_assert_uint_gt(taken, 0);	/* digit changes stay fast */
+}
+END_TEST
+
+START_TEST(other_shapes_are_left_to_jansson)
+{
+	static const char *const other[] = {
+		"{\"lat\":1.5,\"unit_id\":\"U-1\",\"lon\":2.5,\"ts\":1}",
+		"{\"unit_id\":\"U-1\",\"lat\":1,\"lon\":2.5,\"ts\":1}",
+		"{\"unit_id\":\"U-1\",\"lat\":1.5,\"lon\":2.5,\"ts\":1.0}",
+		"{\"unit_id\":\"U-1\",\"lat\":1.5,\"lon\":2.5,\"ts\":-1}",
+		"{\"unit_id\":\"U-1\",\"lat\":91.5,\"lon\":2.5,\"ts\":1}",
+		"{\"unit_id\":\"U-1\",\"lat\":1.5,\"lon\":2.5,\"ts\":01}",
+		"{\"unit_id\":\"U\\u002d1\",\"lat\":1.5,\"lon\":2.5,\"ts\":1}",
+		"{\"unit_id\":\"U-1\",\"lat\":1.5,\"lon\":2.5,\"ts\":1,\"x\":1}",
+		"{\"unit_id\":\"U-1\",\"lat\":1e999,\"lon\":2.5,\"ts\":1}",
+		"{\"unit_id\":\"U-1\",\"lat\":1.5,\"lon\":2.5,"
+		    "\"ts\":1234567890123456789}",
+		"{\"unit_id\":\"\",\"lat\":1.5,\"lon\":2.5,\"ts\":1}",
+	};
+	struct router_unit_msg u;
+	size_t i;
+
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		ck_assert_msg(router_pos_fast(other[i], strlen(other[i]),
+		    &u) == 1, "fast path took %s", other[i]);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("router_posframe");
+	TCase *tc = tcase_create("posframe");
+
+	tcase_add_test(tc, gateway_frames_take_the_fast_path);
+	tcase_add_test(tc, every_mutation_agrees_with_jansson);
+	tcase_add_test(tc, other_shapes_are_left_to_jansson);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return np_test_run(suite());
+}
