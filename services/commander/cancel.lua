@@ -38,6 +38,7 @@ for i = 1, #asg, 2 do
     end
   end
 end
+for t = 1, 9 do redis.call('ZREM', ACKDUE, retry_member(inc, t)) end
 local first = redis.call('ZRANGE', ACKDUE, 0, 0, 'WITHSCORES')
 DUE = first[2] and tonumber(first[2]) or 0
 return answer('cancelled', tostring(n))

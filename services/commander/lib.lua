@@ -123,11 +123,25 @@ local function issue(inc, tier, oid, uid, f, route)
   if DUE == 0 or due < DUE then DUE = due end
 end
 
+-- orders:ackdue also holds the retries of unfilled tiers, as members
+-- 'retry|<incident>|<tier>' (order ids never hold '|'); noanswer.lua runs
+-- them when due.
+local function retry_member(inc, tier)
+  return 'retry|' .. inc .. '|' .. tier
+end
+
+local function retry_later(inc, tier)
+  local due = NOW + ACK_MS
+  redis.call('ZADD', ACKDUE, due, retry_member(inc, tier))
+  if DUE == 0 or due < DUE then DUE = due end
+end
+
 -- Reserve the next available candidate of the stored route for this tier
 -- unless the tier already holds an order.  Returns result, detail:
 --   'dispatched', order id     a unit was reserved and its order sent
 --   'held', order id           the tier already has a live order
---   'unfilled', ''             no candidate left (recorded once)
+--   'unfilled', ''             no candidate free (recorded once; the tier
+--                              is tried again one ack timeout later)
 --   'closed' | 'noroute' | 'badroute' | 'notier', ''
 local function dispatch_next(inc, tier)
   local akey = P .. 'inc:' .. inc .. ':asg'
@@ -160,7 +174,12 @@ local function dispatch_next(inc, tier)
       end
     end
   end
-  redis.call('HSET', akey, tier .. '.next', i)
+  -- No candidate free now: try the whole list again one ack timeout
+  -- later (units come back: reconnected, released, cleared), for as long
+  -- as the incident is open and the tier unfilled -- an incident is never
+  -- left without a unit only because every candidate was busy at once.
+  redis.call('HSET', akey, tier .. '.next', 0)
+  retry_later(inc, tier)
   if redis.call('HSETNX', akey, tier .. '.unfilled', NOW) == 1 then
     timeline(inc, 'tier_unfilled', {tier = tier, candidates = #cands})
   end

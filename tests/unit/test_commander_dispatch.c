@@ -169,9 +169,44 @@ START_TEST(missed_ack_makes_unit_unreachable_and_takes_the_next)
 	ck_assert_str_eq(o.detail, "0");
 	o = tc_noanswer(rc, T0 + 2 * ACK_MS);
 	ck_assert_str_eq(o.detail, "1");
-	ck_assert_int_eq(o.due, 0);
+	ck_assert_int_eq(o.due, T0 + 3 * ACK_MS);	/* the tier's retry */
 	ck_assert_str_eq(tc_events(rc, "I-1"),
 	    "dispatched,no_answer,dispatched,no_answer,tier_unfilled");
+}
+END_TEST
+
+/* Every candidate busy or gone (a gateway restart): the tier is tried
+ * again each ack timeout while the incident is open, from the top of the
+ * list, until a unit is free -- and not at all once it is closed. */
+START_TEST(unfilled_tier_is_tried_again_until_a_unit_is_free)
+{
+	struct tc_reply o;
+
+	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
+	    "U1,U2"), T0);
+	tc_noanswer(rc, T0 + ACK_MS);		/* U1 silent, U2 sent */
+	o = tc_noanswer(rc, T0 + 2 * ACK_MS);	/* U2 silent: unfilled */
+	ck_assert_int_eq(o.due, T0 + 3 * ACK_MS);
+	o = tc_noanswer(rc, T0 + 3 * ACK_MS);	/* both still unreachable */
+	ck_assert_str_eq(o.detail, "0");
+	ck_assert_int_eq(o.due, T0 + 4 * ACK_MS);
+	ck_assert_int_eq(tc_int(rc, "XLEN " P "s:orders"), 4);
+	tc_cmd(rc, "HSET " P "unit:U1 status available");	/* it is back */
+	o = tc_noanswer(rc, T0 + 4 * ACK_MS);
+	ck_assert_str_eq(tc_hget(rc, "inc:I-1:asg", "1"), "I-1-T1-3");
+	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-3", "unit_id"), "U1");
+	ck_assert_int_eq(o.due, T0 + 5 * ACK_MS);	/* its ack deadline */
+	ck_assert_str_eq(tc_events(rc, "I-1"), "dispatched,no_answer,"
+	    "dispatched,no_answer,tier_unfilled,dispatched");
+	tc_status(rc, "U1", "acked", "I-1-T1-3", "", T0 + 4 * ACK_MS + 1);
+	/* a closed incident's tier is not tried again */
+	tc_dispatch(rc, "I-2", 1, tc_route(route, sizeof(route), "I-2",
+	    "U2"), T0 + 4 * ACK_MS);
+	ck_assert_int_eq(tc_int(rc, "ZSCORE " P "orders:ackdue retry|I-2|1"),
+	    T0 + 5 * ACK_MS);
+	tc_cmd(rc, "HSET " P "inc:I-2 state closed");
+	tc_noanswer(rc, T0 + 5 * ACK_MS);
+	ck_assert_int_eq(tc_int(rc, "ZCARD " P "orders:ackdue"), 0);
 }
 END_TEST
 
@@ -341,6 +376,7 @@ main(void)
 	tcase_add_test(tc_, replayed_decision_creates_nothing_twice);
 	tcase_add_test(tc_, closed_or_missing_incident_gets_no_unit);
 	tcase_add_test(tc_, missed_ack_makes_unit_unreachable_and_takes_the_next);
+	tcase_add_test(tc_, unfilled_tier_is_tried_again_until_a_unit_is_free);
 	tcase_add_test(tc_, answered_order_is_not_expired);
 	tcase_add_test(tc_, two_commanders_never_hold_a_unit_twice);
 	suite_add_tcase(s, tc_);
