@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "intake.h"
+#include "np_testdata.h"
 #include "np_testloop.h"
 
 static struct np_plans plans;
@@ -15,10 +16,7 @@ static struct np_plans plans;
 static void
 load_plans(void)
 {
-	char err[512];
-
-	ck_assert_msg(np_plans_load_file(&plans, NP_SRC_DIR
-	    "/deploy/plans.json", err, sizeof(err)) == 0, "%s", err);
+	np_test_plans(&plans);
 }
 
 static int

@@ -11,6 +11,7 @@
 
 #include "np_json.h"
 #include "np_sha256.h"
+#include "np_testdata.h"
 #include "np_testloop.h"
 #include "sim.h"
 
@@ -19,10 +20,7 @@ static struct np_plans plans;
 static void
 load_plans(void)
 {
-	char err[512];
-
-	ck_assert_msg(np_plans_load_file(&plans, NP_SRC_DIR
-	    "/deploy/plans.json", err, sizeof(err)) == 0, "%s", err);
+	np_test_plans(&plans);
 }
 
 static int
