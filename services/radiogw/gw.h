@@ -206,6 +206,7 @@ void	gw_auth(struct gw_conn *, const struct radio_cmd *);	/* AUTH */
 void	gw_auth_proof(struct gw_conn *, const struct radio_cmd *); /* PROOF */
 
 /* status.c */
+int	gw_status_start(struct gw *);	/* re-report links on reconnect */
 void	gw_status_link(struct gw *, long unit, int up);
 void	gw_status_order_verb(struct gw_conn *, const struct radio_cmd *);
 void	gw_publish(struct gw *, const char *topic, json_t *msg, int events);

@@ -141,6 +141,8 @@ gw_start(struct gw *gw)
 		fatalx("cannot set up timers");
 	if (gw_orders_start(gw) == -1)
 		fatalx("cannot set up the s:orders consumer");
+	if (gw_status_start(gw) == -1)
+		fatalx("cannot watch the Redis connection");
 	if (gw_listen(gw) == -1)
 		fatalx("cannot listen on %s:%d", gw->conf.addr, gw->conf.port);
 	tv = np_tv_ms(GW_STATS_S * 1000);

@@ -15,7 +15,10 @@
  * unit sends the line again (a duplicate is harmless: the commander's
  * transitions are idempotent).  The gateway refuses only what can never
  * become right: an order cancelled or unanswered, or declined or cleared
- * already (the same verb again is a duplicate and gets its OK again).
+ * already (the same verb again is a duplicate and gets its OK again).  A
+ * late answer to an unanswered order still shows the unit is back: the
+ * gateway reports it online (the commander makes an unreachable unit
+ * without an order available again).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +162,37 @@ gw_status_link(struct gw *gw, long u, int up)
 		(void)gw_redis_fire(gw, "HSET unit link", 4, argv);
 }
 
+/*
+ * Redis is (back) up: every unit on the air is reported online again.  A
+ * login while Redis was away wrote its online to s:status nowhere, and the
+ * commander, which had made the unit unreachable meanwhile, would never
+ * hear of it (the commander's online is idempotent).
+ */
+static void
+status_on_redis(struct np_redis *r, int connected, void *arg)
+{
+	struct gw *gw = arg;
+	size_t u, n = 0;
+
+	(void)r;
+	if (!connected)
+		return;
+	for (u = 0; u < gw->city->nunits; u++)
+		if (gw->units[u].conn != NULL) {
+			gw_status_link(gw, (long)u, 1);
+			n++;
+		}
+	if (n > 0)
+		log_info("Redis is back: %zu unit(s) on the air reported "
+		    "online again", n);
+}
+
+int
+gw_status_start(struct gw *gw)
+{
+	return np_redis_watch(gw->redis, status_on_redis, gw);
+}
+
 static void
 verb_finish(struct verb_op *op)
 {
@@ -264,10 +298,18 @@ verb_checked(struct np_redis *r, struct redisReply *reply, void *arg)
 	else if (strcmp(unit, gw_conn_unit_id(c)) != 0)
 		gw_conn_nakf(c, v, RADIO_E_NOT_YOUR_ORDER, "order %s is not "
 		    "for unit %s", oid, gw_conn_unit_id(c));
-	else if (verb_closed(v, state))
+	else if (verb_closed(v, state)) {
 		gw_conn_nakf(c, v, RADIO_E_ORDER_CLOSED, "order %s is %s", oid,
 		    state);
-	else {
+		/* The unit was made unreachable for not answering in time;
+		 * now it speaks: online again, so it is offered orders. */
+		if (state != NULL && strcmp(state, "noanswer") == 0) {
+			log_info("unit %s answered order %s after its "
+			    "deadline: reachable again", gw_conn_unit_id(c),
+			    oid);
+			gw_status_link(c->gw, c->unit, 1);
+		}
+	} else {
 		verb_write(op, reply_str(reply, 2));
 		return;
 	}

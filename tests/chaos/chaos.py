@@ -181,8 +181,7 @@ def main():
     ok = False
     try:
         _, units = load_city()
-        threads, ustats = start_units(loop, [u["id"] for u in units],
-                                      o.seed, stop)
+        threads, ustats = start_units(loop, units, o.seed, stop)
         wait_until(lambda: all(t.online.is_set() for t in threads),
                    timeout=30, interval=0.2,
                    what=f"every unit on the air ({ustats.auth_failures} "

@@ -9,7 +9,9 @@ killed, Redis away and the gateway answering `NAK unavailable`, a line not
 answered in time) it reconnects with a back-off and carries on from the
 step it had not got an `OK` for -- the gateway re-sends only orders not yet
 acknowledged, so the unit must remember the rest itself.  A `CANCEL`, or a
-`NAK` saying the order is closed or not its own, drops the order.
+`NAK` saying the order is closed or not its own, drops the order.  Like a
+real radio's GPS it reports its position every few seconds while idle
+(a unit the commander marked unreachable is heard again that way).
 
 What a unit saw goes into UnitStats (orders, steps done, reconnects,
 orders dropped); the checks use Redis as the truth, these are figures.
@@ -45,9 +47,14 @@ class UnitStats:
 
 
 class ChaosUnit(threading.Thread):
-    def __init__(self, loop, uid, rng_seed, stats, stop, pace=(0.05, 0.3)):
+    POS_EVERY_S = 5.0
+
+    def __init__(self, loop, uid, at, rng_seed, stats, stop,
+                 pace=(0.05, 0.3)):
         super().__init__(name=f"unit-{uid}", daemon=True)
         self.loop, self.uid, self.stats, self.stop = loop, uid, stats, stop
+        self.at = at             # (lat, lon) it reports
+        self.next_pos = 0.0
         self.rng = random.Random(rng_seed)
         self.pace = pace
         self.radio = None
@@ -136,6 +143,10 @@ class ChaosUnit(threading.Thread):
                 if self.queue and not self.stop.is_set():
                     self._do_step(self.queue[0])
                 continue
+            if time.monotonic() >= self.next_pos:
+                self.next_pos = time.monotonic() + self.POS_EVERY_S
+                self.radio.pos(*self.at)
+                self._pushed()
             try:
                 item = self.radio.wait_push(("ORDER", "CANCEL", "BYE"),
                                             timeout=0.5)
@@ -159,11 +170,12 @@ class ChaosUnit(threading.Thread):
         self._drop_link()
 
 
-def start_units(loop, unit_ids, seed, stop):
-    """A ChaosUnit per id, started; -> (threads, stats)."""
+def start_units(loop, units, seed, stop):
+    """A ChaosUnit per unit of the city (dicts with id, lat, lon), started;
+    -> (threads, stats)."""
     stats = UnitStats()
-    threads = [ChaosUnit(loop, uid, f"{seed}-{uid}", stats, stop)
-               for uid in unit_ids]
+    threads = [ChaosUnit(loop, u["id"], (u["lat"], u["lon"]),
+                         f"{seed}-{u['id']}", stats, stop) for u in units]
     for t in threads:
         t.start()
     return threads, stats

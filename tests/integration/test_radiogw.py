@@ -245,6 +245,13 @@ class RadioGwTest(ReplyAsserts, unittest.TestCase):
             late = [x for x in u.drain(quiet=RESEND_MS / 1000 * 4)
                     if getattr(x, "order_id", None) == "I-4-T1-2"]
             self.assertEqual(late, [], "re-sent after CANCEL")
+            # unanswered in time (the commander's noanswer): a late answer
+            # is refused, but the unit is heard -- online again
+            online = len(s.statuses(unit_id="U-04", status="online"))
+            s.db("HSET", s.key("order:I-4-T1-2"), "state", "noanswer")
+            self.assertReply(u.ack("I-4-T1-2"), "NAK", "ACK", "order_closed",
+                             "noanswer")
+            s.wait_status(count=online + 1, unit_id="U-04", status="online")
         self.assertEqual(s.statuses(unit_id="U-04", status="acked"), [])
 
     def test_every_malformed_line_gets_a_nak_and_the_link_survives(self):
@@ -487,11 +494,17 @@ class RadioGwOutageTest(unittest.TestCase):
                 self.assertEqual(r.verb, "ACK")
                 self.assertIn("again", r.message)
                 self.assertEqual(u.pos(LAT, LON).kind, "OK")
+                # U-03 logs in while Redis is away: its online is written
+                # when Redis is back (with U-01's again)
+                late = RadioUnit(s.port, "U-03", key_of(3)).connect()
+                self.assertEqual(late.auth().kind, "OK")
                 s.redis.start()
                 s.db = s.redis.client()
                 wait_until(lambda: u.ack("I-9-T1-1").kind == "OK",
                            what="ACK accepted again", timeout=20)
                 self.assertTrue(s.statuses(unit_id="U-01", status="acked"))
+                s.wait_status(unit_id="U-03", status="online")
+                late.close()
                 bye = RadioUnit(s.port, "U-02", key_of(2)).connect()
                 self.assertEqual(bye.auth().kind, "OK")
         finally:
