@@ -46,42 +46,23 @@ class Dispatch(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for r in cls.radios:
-            r.close()
-        out = cls.loop.close()
-        for name, (rc, log) in out.items():
-            if rc != 0 or "ERROR" in log or "runtime error" in log:
-                raise AssertionError(f"{name} exited {rc}:\n{log[-3000:]}")
+        cls.loop.close_checked(cls.radios)
 
     def take(self, kind):
         """A unit of this kind no other test has used."""
         return self.by_kind[kind].pop()
 
     def radio(self, uid, behaviour="fast"):
-        r = RadioUnit(self.loop.radio_port, uid, self.loop.keys[uid],
-                      behaviour=behaviour).connect()
+        r = self.loop.radio(uid, behaviour=behaviour)
         self.radios.append(r)
-        self.assertEqual(r.auth().kind, "OK")
         return r
 
     def place(self, at, *placements):
-        """Connect units and move them: (kind, metres north of at); wait
-        until the router sees each where it was put.  -> [RadioUnit]"""
-        out = []
-        for kind, north in placements:
-            r = self.radio(self.take(kind))
-            lat, lon = offset(*at, north_m=north)
-            self.assertEqual(r.pos(lat, lon).kind, "OK")
-            out.append(r)
-        want = {r.unit_id: north for r, (_, north) in zip(out, placements)}
-
-        def seen():
-            ans = self.loop.query({"q": "units", "lat": at[0], "lon": at[1],
-                                   "radius_m": 400, "max": 50})
-            got = {u["unit_id"]: u["distance_m"] for u in ans["units"]}
-            return all(abs(got.get(uid, -1e9) - d) < 1.0
-                       for uid, d in want.items())
-        wait_until(seen, timeout=15, what="router seeing the positions")
+        """Connect units of these kinds and move them: (kind, metres north
+        of at); the router sees each where it was put.  -> [RadioUnit]"""
+        out = self.loop.place(at, [(self.take(kind), north)
+                                   for kind, north in placements])
+        self.radios.extend(out)
         return out
 
     def route_for(self, incident_id):

@@ -9,7 +9,6 @@ commander applied it still closes the incident; the follow-up and close
 routes answer 200/404/409/422 as documented; a feedback killed and
 restarted closes what came while it was down, once."""
 import json
-import os
 import signal
 import time
 import unittest

@@ -25,7 +25,7 @@ import unittest
 
 from browser import Browser, chromium_path
 from harness import (PRINCIPALS, TOKENS, load_city, offset, request,
-                     schema_validator, stream_messages, wait_until)
+                     schema_validator, wait_until)
 from loop import Loop
 
 MARKS = {"track.mark1_s": 5, "track.mark2_s": 10, "track.mark3_s": 15}
@@ -99,12 +99,7 @@ class WholeLoop(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for r in cls.radios:
-            r.close()
-        out = cls.loop.close()
-        for name, (rc, log) in out.items():
-            if rc != 0 or "ERROR" in log or "runtime error" in log:
-                raise AssertionError(f"{name} exited {rc}:\n{log[-3000:]}")
+        cls.loop.close_checked(cls.radios)
 
     # -- helpers ---------------------------------------------------------
     def scene(self, name, east_m):

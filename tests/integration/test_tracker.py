@@ -13,9 +13,7 @@ Met-in-time incidents carry a T0 in the future (t0 is the message's
 word, not a clock the tracker reads), so no assertion depends on how
 fast this machine answers."""
 import json
-import os
 import shutil
-import signal
 import tempfile
 import time
 import unittest
