@@ -185,6 +185,7 @@ static int
 consumer_entries(struct np_consumer *c, const redisReply *a,
     unsigned long long *how, char *last)
 {
+	unsigned long long before = c->stats.delivered;
 	size_t i;
 
 	for (i = 0; i < a->elements; i++) {
@@ -197,7 +198,23 @@ consumer_entries(struct np_consumer *c, const redisReply *a,
 		if (consumer_entry(c, a->element[i], how) == -1)
 			return -1;
 	}
+	if (c->batch_cb == NULL || c->stats.delivered == before)
+		return 0;
+	c->busy++;
+	c->batch_cb(c, c->arg);
+	c->busy--;
+	if (c->dying) {
+		if (c->busy == 0)
+			npc_destroy(c);
+		return -1;
+	}
 	return 0;
+}
+
+void
+np_consumer_set_batch_cb(struct np_consumer *c, np_consumer_batch_cb *cb)
+{
+	c->batch_cb = cb;
 }
 
 /* The entries of an XREADGROUP reply ([[stream, entries]]) or NULL. */

@@ -50,6 +50,7 @@ struct np_consumer {
 	int			 ack_delay_ms;
 	int			 kick_later;	/* kick_ev set ack_delay_ms out */
 	np_consumer_cb		*cb;
+	np_consumer_batch_cb	*batch_cb;	/* after a read's entries */
 	void			*arg;
 
 	struct np_redis		*rd;		/* ours, for the reads */

@@ -84,6 +84,17 @@ struct np_consumer	*np_consumer_new(struct event_base *,
 			    const struct np_redis_conf *, struct np_redis *cmd,
 			    const struct np_consumer_conf *, np_consumer_cb *,
 			    void *arg);
+/*
+ * Optional: called once after the handler has been given the entries of
+ * one read (XREADGROUP or XAUTOCLAIM reply; not called when none was
+ * delivered), in the same loop pass -- a handler that only collects
+ * entries can send them to Redis as one batch here (one script call for
+ * many entries: fewer round trips).  It may ack, and may free the
+ * consumer.
+ */
+typedef void np_consumer_batch_cb(struct np_consumer *, void *arg);
+void	np_consumer_set_batch_cb(struct np_consumer *, np_consumer_batch_cb *);
+
 /* The handler calls this (now or later) once the entry's effect is durable. */
 void	np_consumer_ack(struct np_consumer *, const char *id);
 void	np_consumer_free(struct np_consumer *);

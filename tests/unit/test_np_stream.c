@@ -2,7 +2,8 @@
  * np_stream against a real redis-server: XADD, exactly-once delivery with
  * acks, pending recovery by name, XAUTOCLAIM from a dead consumer, deleted
  * pending entries, max_inflight back-pressure, a Redis crash and restart,
- * and freeing the consumer from its handler.  Set-up and checks go through
+ * freeing the consumer from its handler, and the batch callback after
+ * each read.  Set-up and checks go through
  * a plain synchronous hiredis connection; every wait is the event loop with
  * a deadline.
  */
@@ -39,6 +40,9 @@ struct seen {
 	int			 ack;		/* ack in the handler */
 	int			 free_at;	/* free in the handler at n */
 	int			 n;
+	int			 acked_to;	/* batch cb acked ids[0..] */
+	int			 batches;	/* batch cb calls */
+	int			 empty_batches;	/* ... with nothing new */
 	char			 ids[MAXSEEN][48];
 	char			 vals[MAXSEEN][32];
 };
@@ -516,6 +520,52 @@ START_TEST(survives_redis_restart_and_flushes_acks_made_while_down)
 }
 END_TEST
 
+/* Acks what the handler collected since the last batch. */
+static void
+on_batch(struct np_consumer *c, void *arg)
+{
+	struct seen *s = arg;
+
+	s->batches++;
+	if (s->acked_to == s->n)
+		s->empty_batches++;
+	for (; s->acked_to < s->n && s->acked_to < MAXSEEN; s->acked_to++)
+		np_consumer_ack(c, s->ids[s->acked_to]);
+}
+
+START_TEST(batch_cb_follows_each_read_with_entries)
+{
+	struct t t;
+	struct seen s = { .ack = 0 };
+	char v[16];
+	int i;
+
+	setup(&t, NULL);
+	for (i = 0; i < 5; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		xadd(t.tr.port, v);
+	}
+	start(&t, &s);
+	np_consumer_set_batch_cb(s.c, on_batch);
+	ck_assert(wait_seen(&t, &s, 5));
+	ck_assert_int_eq(s.batches, 1);		/* five entries, one read */
+	for (i = 5; i < 8; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		xadd(t.tr.port, v);
+	}
+	ck_assert(wait_seen(&t, &s, 8));
+	ck_assert(np_test_run_until(t.base, pending_empty, NULL, 5000));
+	ck_assert(wait_acked(&t, &s, 8));
+	np_test_run_until(t.base, np_test_never, NULL, 700);	/* empty reads */
+	ck_assert_int_ge(s.batches, 2);
+	ck_assert_int_le(s.batches, 4);
+	ck_assert_int_eq(s.empty_batches, 0);
+	ck_assert_int_eq(s.acked_to, 8);
+	np_consumer_free(s.c);
+	teardown(&t);
+}
+END_TEST
+
 START_TEST(consumer_freed_from_its_handler)
 {
 	struct t t;
@@ -554,6 +604,7 @@ main(void)
 	tcase_add_test(tc,
 	    survives_redis_restart_and_flushes_acks_made_while_down);
 	tcase_add_test(tc, consumer_freed_from_its_handler);
+	tcase_add_test(tc, batch_cb_follows_each_read_with_entries);
 	suite_add_tcase(s, tc);
 	return np_test_run(s);
 }
