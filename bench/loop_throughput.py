@@ -78,9 +78,64 @@ def backlog(db):
 
 
 def cmdstats(db):
+    """{command: (calls, usec)} from INFO commandstats."""
     text = db("INFO", "commandstats")
-    return {m.group(1): int(m.group(2)) for m in
-            re.finditer(r"cmdstat_([\w|]+):calls=(\d+)", text)}
+    return {m.group(1): (int(m.group(2)), int(m.group(3))) for m in
+            re.finditer(r"cmdstat_([\w|]+):calls=(\d+),usec=(\d+)", text)}
+
+
+def per_incident(cmd0, cmd1, n, field):
+    """Calls (field 0) or usec (1) per incident, biggest first."""
+    d = {k: (v[field] - cmd0.get(k, (0, 0))[field]) for k, v in
+         cmd1.items() if k != "info"}
+    floor = n // 10 if field == 0 else n
+    return {k: round(v / n, 2) for k, v in
+            sorted(d.items(), key=lambda kv: -kv[1]) if v >= floor}
+
+
+def slowlog_on(db):
+    """BENCH_SLOWLOG=1: every command into the slow log (script time by
+    script), read back by slowlog_scripts."""
+    if os.environ.get("BENCH_SLOWLOG") != "1":
+        return False
+    db("CONFIG", "SET", "slowlog-max-len", "2000000")
+    db("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    db("SLOWLOG", "RESET")
+    return True
+
+
+def script_names():
+    """{sha1: "svc/x.lua"} of services/*/*.lua, also with the service's
+    lib.lua in front (how the commander and tracker load theirs)."""
+    import glob
+    import hashlib
+    out = {}
+    for f in glob.glob(os.path.join(benchenv.SRC, "services/*/*.lua")):
+        svc, name = f.split(os.sep)[-2:]
+        body = open(f, "rb").read()
+        lib = os.path.join(os.path.dirname(f), "lib.lua")
+        heads = [b""] + ([open(lib, "rb").read()] if os.path.exists(lib)
+                         else [])
+        for h in heads:
+            for sep in (b"", b"\n"):
+                out[hashlib.sha1(h + sep + body).hexdigest()] = \
+                    f"{svc}/{name}"
+    return out
+
+
+def slowlog_scripts(db, n):
+    """{client name/script sha/first key: usec per incident} of EVALSHA."""
+    db("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+    out, names = {}, script_names()
+    for e in db("SLOWLOG", "GET", "-1"):
+        args = e[3]
+        if not args or args[0].lower() not in ("evalsha", "eval"):
+            continue
+        name = names.get(args[1], args[1][:7])
+        out[name] = out.get(name, 0) + int(e[2])
+    db("SLOWLOG", "RESET")
+    return {k: round(v / n, 1) for k, v in
+            sorted(out.items(), key=lambda kv: -kv[1])}
 
 
 def pids(loop):
@@ -91,7 +146,7 @@ def pids(loop):
 
 def step(loop, db, rate):
     closed0 = db("XLEN", P + "s:closed")
-    cmd0, procs = cmdstats(db), pids(loop)
+    cmd0, procs, slow = cmdstats(db), pids(loop), slowlog_on(db)
     cpu0 = {n: cpu_s(p) for n, p in procs.items()}
     ans = npsim_run(loop, rate, SECS) or pydrive.drive(
         loop, rate, SECS, auth_headers(loop))
@@ -107,10 +162,10 @@ def step(loop, db, rate):
     ans["cpu_ms_per_1000"] = {k: round((cpu_s(p) - cpu0[k]) * 1e6 / n, 1)
                               for k, p in procs.items()}
     cmd1 = cmdstats(db)
-    ans["redis_cmds_per_incident"] = {
-        k: round((v - cmd0.get(k, 0)) / n, 2) for k, v in
-        sorted(cmd1.items(), key=lambda kv: -(kv[1] - cmd0.get(kv[0], 0)))
-        if v - cmd0.get(k, 0) >= n // 10 and k != "info"}
+    ans["redis_cmds_per_incident"] = per_incident(cmd0, cmd1, n, 0)
+    ans["redis_usec_per_incident"] = per_incident(cmd0, cmd1, n, 1)
+    if slow:
+        ans["script_usec_per_incident"] = slowlog_scripts(db, n)
     ans["offered"] = rate
     ans["sustained"] = (ans["closed"] >= ans["accepted"] > 0 and
                         not ans["backlog"])
