@@ -51,8 +51,11 @@ def npsim_run(loop, rate, seconds, drain_s=3):
     if getattr(loop, "bench_city", None):
         args += ["--city.units", loop.bench_city[0],
                  "--city.keys", loop.bench_city[1]]
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(args, env=env, cwd=SRC, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         raise RuntimeError(f"npsim printed no JSON line (exit "
@@ -64,7 +67,9 @@ def npsim_run(loop, rate, seconds, drain_s=3):
                sent=ans.get("calls_sent", 0),
                rate=round(ans.get("incidents", 0) / secs, 1),
                p50_us=lat.get("p50", 0), p90_us=lat.get("p90", 0),
-               p99_us=lat.get("p99", 0))
+               p99_us=lat.get("p99", 0),
+               driver_cpu_s=round(ru1.ru_utime + ru1.ru_stime -
+                                  ru0.ru_utime - ru0.ru_stime, 3))
     return ans
 
 

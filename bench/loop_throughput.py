@@ -161,6 +161,9 @@ def step(loop, db, rate):
     n = max(ans["accepted"], 1)
     ans["cpu_ms_per_1000"] = {k: round((cpu_s(p) - cpu0[k]) * 1e6 / n, 1)
                               for k, p in procs.items()}
+    if "driver_cpu_s" in ans:
+        ans["cpu_ms_per_1000"]["driver"] = round(
+            ans["driver_cpu_s"] * 1e6 / n, 1)
     cmd1 = cmdstats(db)
     ans["redis_cmds_per_incident"] = per_incident(cmd0, cmd1, n, 0)
     ans["redis_usec_per_incident"] = per_incident(cmd0, cmd1, n, 1)
