@@ -1,6 +1,7 @@
--- close.lua: closing an incident, atomically and once (docs/TRACK.md,
--- "Closure").  Shared by feedback (after a unit's clear) and intake (a
--- supervisor's POST /v1/incidents/{id}/close): both embed this one file.
+-- close.lua: closing incidents, each atomically and once (docs/TRACK.md,
+-- "Closure").  Shared by feedback (after units' clears, one call for the
+-- clears of one read of s:status) and intake (a supervisor's POST
+-- /v1/incidents/{id}/close, one incident): both embed this one file.
 --
 -- Mode 'cleared' (feedback): close only an incident the commander has set
 -- 'cleared'; mode 'supervisor': close it from any state but 'closed'.
@@ -10,47 +11,40 @@
 --   sla:post:<post>:h:<yyyymmddhh> / :d:<yyyymmdd>, the same for
 --   sla:district:<d>  m<tier>.met | m<tier>.missed, m<tier>.sum_ms, closed
 --                   (buckets: the UTC hour and day of the incident's T0;
---                   a mark met late counts as missed)
+--                   a mark met late counts as missed; the increments of
+--                   the whole call are summed, one HINCRBY per field)
 --   followups + followup:<id>   the follow-up with the caller
---   repeat:place (GEO) and repeat:caller:<phone> (zset by close time):
---                   another incident closed within repeat_m / the window
---                   at the same place, or from the same caller phone ->
---                   review (zset) and a 'repeat_flagged' timeline entry
+--   repeat:place (GEO, member <id>|<closed_at ms>: the close time read
+--                   from the member, no HGET per neighbour; a member
+--                   without '|' -- written before -- is read from its
+--                   inc:<id>) and repeat:caller:<phone> (zset by close
+--                   time): another incident closed within repeat_m / the
+--                   window at the same place, or from the same caller
+--                   phone -> review (zset) and a 'repeat_flagged'
+--                   timeline entry
 --   inc:<id>:tl     'closed'; open:geo / open:t0 no longer hold it
 -- The incident.closed message also goes to s:closed, where the commander
 -- takes back any order still live (commander/cancel.lua).
--- A replay finds the incident closed and answers 'already'.
+-- A replay finds the incident closed and answers 'already'.  The
+-- incidents of one call are closed in their order: a later one sees the
+-- earlier ones (same incident twice: 'already'; a repeat of a place).
 --
 -- KEYS: none (every key is ARGV[1] .. name: one hash tag, one slot)
--- ARGV: 1 key prefix, 2 now (ms), 3 incident id, 4 mode, 5 disposition
---       ('' = the last cleared order's), 6 reason, 7 by (service),
---       8 supervisor ('' for feedback; else the principal, e.g.
---       supervisor:bob, who is then the timeline's `by`), 9 follow-up
---       delay (s),
---       10 repeat radius (m), 11 repeat window (s), 12 order id of the
---       clear ('' if none: mode supervisor)
--- Answers {result, detail, frame}: result 'closed' (frame is the
--- incident.closed JSON), 'already', 'unknown', 'open' (not cleared: other
--- assignments live) or 'pending' (the clear's order is not cleared yet:
--- the commander is behind; try again).
-local P, NOW, id, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local disp, reason, by, sup = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local FOLLOW_S, REPEAT_M = tonumber(ARGV[9]), tonumber(ARGV[10])
-local WINDOW_MS, oid = tonumber(ARGV[11]) * 1000, ARGV[12]
-local ikey = P .. 'inc:' .. id
-
-local f = redis.call('HMGET', ikey, 'state', 't0', 'post', 'district', 'lat',
-                     'lon', 'type')
-local state, t0 = f[1], tonumber(f[2]) or NOW
-if not state then return {'unknown', id, ''} end
-if state == 'closed' then return {'already', id, ''} end
-if mode == 'cleared' and state ~= 'cleared' then
-  if oid ~= '' and redis.call('HGET', P .. 'order:' .. oid, 'state') ~=
-      'cleared' then
-    return {'pending', state, ''}
-  end
-  return {'open', state, ''}
-end
+-- ARGV: 1 key prefix, 2 now (ms), 3 follow-up delay (s), 4 repeat radius
+--       (m), 5 repeat window (s), 6 by (service), then per incident six:
+--       id, mode, disposition ('' = the last cleared order's), reason,
+--       supervisor ('' for feedback; else the principal, e.g.
+--       supervisor:bob, who is then the timeline's `by`), order id of
+--       the clear ('' if none: mode supervisor)
+-- Answers, per incident in ARGV's order, three: result, detail, frame.
+-- result 'closed' (detail the disposition, frame the incident.closed
+-- JSON), 'already', 'unknown', 'open' (not cleared: other assignments
+-- live) or 'pending' (the clear's order is not cleared yet: the
+-- commander is behind; try again); frame '' but for 'closed'.
+local P, NOW, FOLLOW_S = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local REPEAT_M, WINDOW_MS = tonumber(ARGV[4]), tonumber(ARGV[5]) * 1000
+local BY, HEAD, REC = ARGV[6], 6, 6
+local sla_keys, sla_incs = {}, {}	-- key -> {field -> n}, summed
 
 -- UTC civil date of a time in ms (Howard Hinnant's days_from_civil, back)
 local function bucket(ms)
@@ -71,7 +65,7 @@ local function bucket(ms)
 end
 
 -- The last cleared order's disposition.
-local function last_disposition()
+local function last_disposition(ikey)
   local best, at = '', -1
   local asg = redis.call('HGETALL', ikey .. ':asg')
   for i = 1, #asg, 2 do
@@ -88,7 +82,7 @@ local function last_disposition()
 end
 
 -- The marks (tracker's mark:<id>), and the SLA counters they feed.
-local function marks()
+local function marks(id, t0)
   local out, met, missed, incs = {}, 0, 0, {}
   local h, all = {}, redis.call('HGETALL', P .. 'mark:' .. id)  -- one call
   for i = 1, #all, 2 do h[all[i]] = all[i + 1] end
@@ -117,7 +111,8 @@ local function marks()
   return out, {met = met, missed = missed, outcome = outcome}, incs
 end
 
-local function sla_count(incs)
+-- Adds to the sums written at the end (sla_flush).
+local function sla_count(f, t0, incs)
   local hour, day = bucket(t0)
   local scopes = {}
   if f[3] and f[3] ~= '' then scopes[#scopes + 1] = 'post:' .. f[3] end
@@ -125,16 +120,27 @@ local function sla_count(incs)
   for _, s in ipairs(scopes) do
     for _, w in ipairs({'h:' .. hour, 'd:' .. day}) do
       local key = P .. 'sla:' .. s .. ':' .. w
-      redis.call('HINCRBY', key, 'closed', 1)
-      for _, inc in ipairs(incs) do
-        redis.call('HINCRBY', key, inc[1], inc[2])
+      local h = sla_incs[key]
+      if not h then
+        h = {closed = 0}
+        sla_incs[key], sla_keys[#sla_keys + 1] = h, key
       end
+      h.closed = h.closed + 1
+      for _, inc in ipairs(incs) do h[inc[1]] = (h[inc[1]] or 0) + inc[2] end
+    end
+  end
+end
+
+local function sla_flush()
+  for _, key in ipairs(sla_keys) do
+    for field, n in pairs(sla_incs[key]) do
+      redis.call('HINCRBY', key, field, n)
     end
   end
 end
 
 -- The caller's phone, from the incident's first call (intake's call:<id>).
-local function caller_phone()
+local function caller_phone(ikey)
   local cid = redis.call('LINDEX', ikey .. ':calls', 0)
   if not cid then return nil end
   local js = redis.call('HGET', P .. 'call:' .. cid, 'json')
@@ -147,32 +153,38 @@ local function caller_phone()
   return nil
 end
 
--- who: the person who did it ('' = the service itself)
-local function timeline(event, fields, who)
-  local e = {ts = NOW, event = event, by = (who and who ~= '') and who or by}
+-- A timeline entry; who: the person who did it ('' = the service itself)
+local function entry(event, fields, who)
+  local e = {ts = NOW, event = event, by = (who and who ~= '') and who or BY}
   for k, v in pairs(fields) do e[k] = v end
-  redis.call('RPUSH', ikey .. ':tl', cjson.encode(e))
+  return cjson.encode(e)
 end
 
 -- Incidents closed lately near here; forgets the ones past the window.
-local function repeat_place()
+local function repeat_place(id, lat, lon)
   local near, geo = {}, P .. 'repeat:place'
-  if not (tonumber(f[5]) and tonumber(f[6])) then return near end
-  local ids = redis.call('GEOSEARCH', geo, 'FROMLONLAT', f[6], f[5],
-                         'BYRADIUS', REPEAT_M, 'm', 'ASC', 'COUNT', 64)
-  for _, other in ipairs(ids) do
-    local at = tonumber(redis.call('HGET', P .. 'inc:' .. other, 'closed_at'))
+  if not (tonumber(lat) and tonumber(lon)) then return near end
+  local ms = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lon, lat,
+                        'BYRADIUS', REPEAT_M, 'm', 'ASC', 'COUNT', 64)
+  for _, m in ipairs(ms) do
+    local other, at = string.match(m, '^(.*)|(%d+)$')
+    if other then
+      at = tonumber(at)
+    else	-- a member from before close times were in the member
+      other = m
+      at = tonumber(redis.call('HGET', P .. 'inc:' .. m, 'closed_at'))
+    end
     if not at or NOW - at > WINDOW_MS then
-      redis.call('ZREM', geo, other)
+      redis.call('ZREM', geo, m)
     elseif other ~= id then
       near[#near + 1] = other
     end
   end
-  redis.call('GEOADD', geo, f[6], f[5], id)
+  redis.call('GEOADD', geo, lon, lat, id .. '|' .. NOW)
   return near
 end
 
-local function repeat_caller(phone)
+local function repeat_caller(id, phone)
   local same = {}
   if not phone then return same end
   local key = P .. 'repeat:caller:' .. phone
@@ -185,50 +197,89 @@ local function repeat_caller(phone)
   return same
 end
 
-if disp == '' then disp = last_disposition() end
-local mk, sla, incs = marks()
-local mkjson = cjson.encode(mk)
-redis.call('HSET', ikey, 'state', 'closed', 'closed_at', NOW,
-           'disposition', disp, 'closed_by', sup ~= '' and sup or by,
-           'marks', mkjson, 'sla', sla.outcome)
-if reason ~= '' then redis.call('HSET', ikey, 'close_reason', reason) end
-redis.call('ZREM', P .. 'open:geo', id)
-redis.call('ZREM', P .. 'open:t0', id)
-sla_count(incs)
+-- f: the incident's state, t0, post, district, lat, lon, type
+local function close(id, ikey, f, disp, reason, sup)
+  local t0, closer = tonumber(f[2]) or NOW, sup ~= '' and sup or BY
+  if disp == '' then disp = last_disposition(ikey) end
+  local mk, sla, incs = marks(id, t0)
+  local phone = caller_phone(ikey)
+  local place, caller = repeat_place(id, f[5], f[6]), repeat_caller(id, phone)
+  local rep
+  if #place > 0 or #caller > 0 then
+    rep = {}
+    if #place > 0 then rep.place = place end
+    if #caller > 0 then rep.caller = caller end
+  end
+  local h = {'state', 'closed', 'closed_at', NOW, 'disposition', disp,
+             'closed_by', closer, 'marks', cjson.encode(mk),
+             'sla', sla.outcome}
+  if reason ~= '' then h[#h + 1], h[#h + 2] = 'close_reason', reason end
+  if rep then h[#h + 1], h[#h + 2] = 'repeat', cjson.encode(rep) end
+  redis.call('HSET', ikey, unpack(h))
+  redis.call('ZREM', P .. 'open:geo', id)
+  redis.call('ZREM', P .. 'open:t0', id)
+  sla_count(f, t0, incs)
 
-local phone = caller_phone()
-local due = NOW + FOLLOW_S * 1000
-local fkey = P .. 'followup:' .. id
-redis.call('HSET', fkey, 'due', due, 'state', 'due')
-if phone then redis.call('HSET', fkey, 'caller', phone) end
-redis.call('ZADD', P .. 'followups', due, id)
+  local due = NOW + FOLLOW_S * 1000
+  if phone then
+    redis.call('HSET', P .. 'followup:' .. id, 'due', due, 'state', 'due',
+               'caller', phone)
+  else
+    redis.call('HSET', P .. 'followup:' .. id, 'due', due, 'state', 'due')
+  end
+  redis.call('ZADD', P .. 'followups', due, id)
 
-local tl = {disposition = disp, sla = sla.outcome}
-if sup ~= '' then tl.supervisor = sup; tl.via = by end
-if reason ~= '' then tl.reason = reason end
-timeline('closed', tl, sup)
+  local tl = {disposition = disp, sla = sla.outcome}
+  if sup ~= '' then tl.supervisor = sup; tl.via = BY end
+  if reason ~= '' then tl.reason = reason end
+  if rep then
+    redis.call('RPUSH', ikey .. ':tl', entry('closed', tl, sup),
+               entry('repeat_flagged', rep))
+    redis.call('ZADD', P .. 'review', NOW, id)
+  else
+    redis.call('RPUSH', ikey .. ':tl', entry('closed', tl, sup))
+  end
 
-local place, caller = repeat_place(), repeat_caller(phone)
-local rep
-if #place > 0 or #caller > 0 then
-  rep = {}
-  if #place > 0 then rep.place = place end
-  if #caller > 0 then rep.caller = caller end
-  redis.call('ZADD', P .. 'review', NOW, id)
-  redis.call('HSET', ikey, 'repeat', cjson.encode(rep))
-  timeline('repeat_flagged', rep)
+  local msg = {type = 'incident.closed', v = 1, ts = NOW, src = BY,
+               incident_id = id, closed_at = NOW, t0 = t0,
+               disposition = disp, closed_by = closer,
+               marks = mk, sla = sla, followup_due = due}
+  if f[7] then msg.incident_type = f[7] end
+  if f[3] and f[3] ~= '' then msg.post = f[3] end
+  if f[4] and f[4] ~= '' then msg.district = f[4] end
+  if reason ~= '' then msg.reason = reason end
+  if rep then msg['repeat'] = rep end
+  local json = cjson.encode(msg)
+  -- the commander takes back the orders still live (a supervisor's close)
+  redis.call('XADD', P .. 's:closed', '*', 'msg', json)
+  return {'closed', disp, json}
 end
 
-local msg = {type = 'incident.closed', v = 1, ts = NOW, src = by,
-             incident_id = id, closed_at = NOW, t0 = t0,
-             disposition = disp, closed_by = sup ~= '' and sup or by,
-             marks = mk, sla = sla, followup_due = due}
-if f[7] then msg.incident_type = f[7] end
-if f[3] and f[3] ~= '' then msg.post = f[3] end
-if f[4] and f[4] ~= '' then msg.district = f[4] end
-if reason ~= '' then msg.reason = reason end
-if rep then msg['repeat'] = rep end
-local json = cjson.encode(msg)
--- the commander takes back the orders still live (a supervisor's close)
-redis.call('XADD', P .. 's:closed', '*', 'msg', json)
-return {'closed', disp, json}
+-- One incident: ARGV[i] .. ARGV[i + 5].
+local function one(i)
+  local id, mode, disp, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2],
+                                 ARGV[i + 3]
+  local sup, oid = ARGV[i + 4], ARGV[i + 5]
+  local ikey = P .. 'inc:' .. id
+  local f = redis.call('HMGET', ikey, 'state', 't0', 'post', 'district',
+                       'lat', 'lon', 'type')
+  local state = f[1]
+  if not state then return {'unknown', id, ''} end
+  if state == 'closed' then return {'already', id, ''} end
+  if mode == 'cleared' and state ~= 'cleared' then
+    if oid ~= '' and redis.call('HGET', P .. 'order:' .. oid, 'state') ~=
+        'cleared' then
+      return {'pending', state, ''}
+    end
+    return {'open', state, ''}
+  end
+  return close(id, ikey, f, disp, reason, sup)
+end
+
+local out = {}
+for i = HEAD + 1, #ARGV - REC + 1, REC do
+  local r = one(i)
+  out[#out + 1], out[#out + 2], out[#out + 3] = r[1], r[2], r[3]
+end
+sla_flush()
+return out

@@ -42,28 +42,72 @@ fb_followup_script(void)
 	return (struct np_redis_script){ "followup", fb_followup_lua, "" };
 }
 
+/* The call's head: prefix, now, follow-up delay, radius, window, by. */
+static void
+head(const char **argv, struct fb_close_head *h,
+    const struct fb_close_conf *conf, const char *prefix, int64_t now,
+    const char *by)
+{
+	snprintf(h->now, sizeof(h->now), "%lld", (long long)now);
+	snprintf(h->follow, sizeof(h->follow), "%d", conf->followup_s);
+	snprintf(h->radius, sizeof(h->radius), "%.3f", conf->repeat_m);
+	snprintf(h->window, sizeof(h->window), "%d", conf->repeat_window_s);
+	argv[0] = prefix;
+	argv[1] = h->now;
+	argv[2] = h->follow;
+	argv[3] = h->radius;
+	argv[4] = h->window;
+	argv[5] = by;
+}
+
+/* One incident's six. */
+static void
+record(const char **argv, const struct fb_close_req *r)
+{
+	argv[0] = r->id;
+	argv[1] = r->mode == FB_CLOSE_CLEARED ? "cleared" : "supervisor";
+	argv[2] = r->disposition;
+	argv[3] = r->reason;
+	argv[4] = r->supervisor;
+	argv[5] = r->order_id;
+}
+
+static void
+lengths(const char **argv, size_t *lens, int from, int to)
+{
+	int i;
+
+	for (i = from; i < to; i++)
+		lens[i] = strlen(argv[i]);
+}
+
 void
 fb_close_args(struct fb_close_args *a, const struct fb_close_conf *conf,
     const char *prefix, int64_t now, const struct fb_close_req *r)
 {
-	int i;
+	head(a->argv, &a->h, conf, prefix, now, r->by);
+	record(a->argv + FB_CLOSE_HEAD, r);
+	lengths(a->argv, a->lens, 0, FB_CLOSE_ARGC);
+}
 
-	snprintf(a->now, sizeof(a->now), "%lld", (long long)now);
-	snprintf(a->follow, sizeof(a->follow), "%d", conf->followup_s);
-	snprintf(a->radius, sizeof(a->radius), "%.3f", conf->repeat_m);
-	snprintf(a->window, sizeof(a->window), "%d", conf->repeat_window_s);
-	a->argv[0] = prefix;
-	a->argv[1] = a->now;
-	a->argv[2] = r->id;
-	a->argv[3] = r->mode == FB_CLOSE_CLEARED ? "cleared" : "supervisor";
-	a->argv[4] = r->disposition;
-	a->argv[5] = r->reason;
-	a->argv[6] = r->by;
-	a->argv[7] = r->supervisor;
-	a->argv[8] = a->follow;
-	a->argv[9] = a->radius;
-	a->argv[10] = a->window;
-	a->argv[11] = r->order_id;
-	for (i = 0; i < FB_CLOSE_ARGC; i++)
-		a->lens[i] = strlen(a->argv[i]);
+void
+fb_close_batch_init(struct fb_close_batch *b, const struct fb_close_conf *conf,
+    const char *prefix, int64_t now, const char *by)
+{
+	head(b->argv, &b->h, conf, prefix, now, by);
+	lengths(b->argv, b->lens, 0, FB_CLOSE_HEAD);
+	b->n = 0;
+	b->argc = FB_CLOSE_HEAD;
+}
+
+int
+fb_close_batch_add(struct fb_close_batch *b, const struct fb_close_req *r)
+{
+	if (b->n >= FB_BATCH_MAX)
+		return -1;
+	record(b->argv + b->argc, r);
+	lengths(b->argv, b->lens, b->argc, b->argc + FB_CLOSE_REC);
+	b->argc += FB_CLOSE_REC;
+	b->n++;
+	return 0;
 }

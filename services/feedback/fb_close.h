@@ -3,7 +3,8 @@
  * mark its follow-up done -- the two scripts (close.lua, followup.lua,
  * embedded once in the npfeedback_logic library), the settings they take
  * (feedback.followup_s, feedback.repeat_m, feedback.repeat_window_s) and
- * the argument list close.lua expects.  Linked by both daemons, so a
+ * the argument list close.lua expects: one incident (intake) or a batch
+ * of them (feedback, the clears of one read).  Linked by both daemons, so a
  * supervisor's close and feedback's close are the same atomic step.
  */
 #ifndef FB_CLOSE_H
@@ -48,14 +49,45 @@ struct fb_close_req {
 	const char		*order_id;	/* the clear's order, or "" */
 };
 
-#define FB_CLOSE_ARGC	12
-/* close.lua's arguments; strings point into args and req. */
-struct fb_close_args {
+/*
+ * close.lua's arguments: FB_CLOSE_HEAD for the call (prefix, now, the
+ * settings, by), then FB_CLOSE_REC per incident; strings point into the
+ * struct and the requests, which must outlive the np_redis_eval call.
+ */
+#define FB_CLOSE_HEAD	6
+#define FB_CLOSE_REC	6
+#define FB_CLOSE_ARGC	(FB_CLOSE_HEAD + FB_CLOSE_REC)	/* one incident */
+#define FB_BATCH_MAX	64	/* incidents per call */
+
+struct fb_close_head {	/* the head's numbers, as text */
 	char		 now[24], follow[16], radius[32], window[16];
+};
+
+struct fb_close_args {
+	struct fb_close_head	 h;
 	const char	*argv[FB_CLOSE_ARGC];
 	size_t		 lens[FB_CLOSE_ARGC];
 };
+/* One incident (req->by is the call's by). */
 void	fb_close_args(struct fb_close_args *, const struct fb_close_conf *,
 	    const char *prefix, int64_t now, const struct fb_close_req *);
+
+/*
+ * Several: fb_close_batch_init, then fb_close_batch_add up to FB_BATCH_MAX
+ * times; argc is FB_CLOSE_HEAD + FB_CLOSE_REC * n.  The answer holds three
+ * elements per incident, in the order added.
+ */
+struct fb_close_batch {
+	struct fb_close_head	 h;
+	int		 n, argc;
+	const char	*argv[FB_CLOSE_HEAD + FB_CLOSE_REC * FB_BATCH_MAX];
+	size_t		 lens[FB_CLOSE_HEAD + FB_CLOSE_REC * FB_BATCH_MAX];
+};
+void	fb_close_batch_init(struct fb_close_batch *,
+	    const struct fb_close_conf *, const char *prefix, int64_t now,
+	    const char *by);
+/* -1 when full. */
+int	fb_close_batch_add(struct fb_close_batch *,
+	    const struct fb_close_req *);
 
 #endif

@@ -1,16 +1,18 @@
 /*
  * feedback: the feedback stage (docs/TRACK.md, "Closure").  It reads the
- * units' reports on s:status in its own group; after a unit's clear it
- * runs close.lua, which closes the incident once the commander has set it
+ * units' reports on s:status in its own group; after units' clears it
+ * runs close.lua (one call for the clears of one read), which closes each
+ * incident once the commander has set it
  * 'cleared' (its last assignment cleared): state, disposition, the marks'
  * outcome, the SLA counters, the follow-up, the repeat check -- all in
  * one atomic step that a replay finds done.  incident.closed goes on the
  * event bus.
  *
- *   s:status  unit.status clear --> close.lua --> XACK
+ *   s:status  unit.status clears of a read --> close.lua --> XACK each
  *                    'pending' (the commander has not applied the clear
  *                    yet): run again with a back-off, up to
- *                    feedback.wait_ms, then acked (logged)
+ *                    feedback.wait_ms, then acked (logged); those due
+ *                    together go in one call
  *
  * Files: msg.c (unit.status parsing: pure, npfeedback_logic), closing.c
  * + close.lua + followup.lua (shared with intake: fb_close.h), status.c
@@ -19,6 +21,8 @@
 #ifndef FEEDBACK_H
 #define FEEDBACK_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +30,7 @@
 #include "np_redis.h"
 #include "np_svc.h"
 
+struct event;
 struct np_consumer;
 struct np_sock;
 struct np_stream_entry;
@@ -43,6 +48,12 @@ struct fb_clear {
  */
 int	fb_clear_parse(const char *msg, size_t len, struct fb_clear *,
 	    char *err, size_t errlen);
+/*
+ * 0 when msg cannot be a clear (no "clear" string in it, and no escape
+ * that could spell one): nothing to do, not even parsing it (a malformed
+ * one is refused by the commander, which parses every entry); 1: parse.
+ */
+int	fb_maybe_clear(const char *msg, size_t len);
 
 struct feedback_conf {
 	struct fb_close_conf	close;
@@ -58,7 +69,11 @@ struct feedback_stats {
 	unsigned long long	closed;		/* incidents closed here */
 	unsigned long long	bad;		/* entries refused */
 	unsigned long long	failed;		/* scripts given up on */
+	unsigned long long	pending;	/* 'pending' answers */
+	unsigned long long	calls;		/* close.lua calls */
 };
+
+TAILQ_HEAD(fb_ops, fb_op);
 
 struct feedback {
 	struct np_svc		 svc;
@@ -70,11 +85,18 @@ struct feedback {
 	struct np_redis_script	 s_close;
 	char			 k_status[160];
 	size_t			 inflight;	/* clears being closed */
+	struct fb_ops		 fresh;		/* the clears of this read */
+	struct fb_ops		 waiting;	/* to run again */
+	struct event		*wait_ev;	/* for the earliest waiting */
+	int64_t			 wait_at;	/* np_mono_ms it is set for, 0 */
 	struct feedback_stats	 stats;
 };
 
-/* status.c: the s:status handler. */
+/* status.c: the s:status handler, its batch callback, and the stop
+ * (the clears waiting to run again are left pending for the next run). */
 void	fb_on_status(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
+void	fb_on_batch(struct np_consumer *, void *);
+void	fb_status_stop(struct feedback *);
 
 #endif

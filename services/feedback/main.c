@@ -54,6 +54,7 @@ feedback_drained(struct np_svc *svc, void *arg)
 static void
 feedback_stop(struct np_svc *svc, void *arg)
 {
+	fb_status_stop(arg);
 	np_svc_drain(svc, feedback_busy, "closes unanswered (their entries "
 	    "are replayed)", feedback_drained, arg);
 }
@@ -76,6 +77,8 @@ main(int argc, char **argv)
 	    "incidents, counts the SLA, schedules follow-ups, flags repeats.",
 	    argc, argv, tables, 4);
 	fb->s_close = fb_close_script();
+	TAILQ_INIT(&fb->fresh);
+	TAILQ_INIT(&fb->waiting);
 	if (np_svc_key(&fb->svc, fb->k_status, sizeof(fb->k_status),
 	    "s:status") == -1)
 		fatalx("key prefix too long");
@@ -87,13 +90,16 @@ main(int argc, char **argv)
 	if ((fb->status = np_svc_consumer(&fb->svc, fb->redis, fb->k_status,
 	    &fb->conf.stream, fb_on_status, fb)) == NULL)
 		fatalx("out of memory");
+	np_consumer_set_batch_cb(fb->status, fb_on_batch);
 	np_svc_on_stop(&fb->svc, feedback_stop, fb);
 	log_info("consuming %s as %s", fb->k_status, fb->svc.conf.instance);
 	np_svc_run(&fb->svc);
 	log_info("statuses %llu, clears %llu, incidents closed %llu, entries "
-	    "refused %llu, scripts failed %llu", fb->stats.statuses,
-	    fb->stats.clears, fb->stats.closed, fb->stats.bad,
-	    fb->stats.failed);
+	    "refused %llu, scripts failed %llu, close calls %llu, answered "
+	    "pending %llu", fb->stats.statuses, fb->stats.clears,
+	    fb->stats.closed, fb->stats.bad, fb->stats.failed,
+	    fb->stats.calls, fb->stats.pending);
+	fb_status_stop(fb);
 
 	np_consumer_free(fb->status);
 	np_redis_free(fb->redis);

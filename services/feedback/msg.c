@@ -1,7 +1,8 @@
 /*
  * msg.c: reading a unit.status entry (docs/DISPATCH.md) for feedback.
  * Pure: text in, the clear out.  Only 'clear' matters here; any other
- * status is acknowledged without work.
+ * status is acknowledged without work -- most without being parsed at
+ * all (fb_maybe_clear).
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,24 @@ parse(json_t *doc, struct fb_clear *c, struct np_jerr *e)
 	if (disp != NULL)
 		snprintf(c->disposition, sizeof(c->disposition), "%s", disp);
 	return 1;
+}
+
+int
+fb_maybe_clear(const char *msg, size_t len)
+{
+	static const char word[] = "\"clear\"";
+	const char *p = msg, *end = msg + len;
+
+	if (memchr(msg, '\\', len) != NULL)
+		return 1;	/* an escape could spell it */
+	while ((p = memchr(p, '"', end - p)) != NULL) {
+		if ((size_t)(end - p) < sizeof(word) - 1)
+			return 0;
+		if (memcmp(p, word, sizeof(word) - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
 }
 
 int

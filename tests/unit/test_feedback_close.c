@@ -4,10 +4,12 @@
  * closes once, its marks feed the SLA hour and day buckets of its post and
  * district, a follow-up is scheduled and can be done once, repeats by
  * place and by caller are flagged for review, a supervisor may close from
- * any state, and replays change nothing.
+ * any state, and replays change nothing; feedback's calls close several
+ * incidents, in order, as if one call each.
  */
 #include <time.h>
 
+#include "fb_close.h"
 #include "test_commander_lua.h"
 #include "np_testloop.h"
 
@@ -72,13 +74,50 @@ fb_close(const char *id, const char *sup, const char *disp, const char *oid,
 	const char *argv[12];
 
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", now);
-	argv[0] = P; argv[1] = nowbuf; argv[2] = id;
-	argv[3] = sup ? "supervisor" : "cleared"; argv[4] = disp;
-	argv[5] = sup ? "duplicate report" : ""; argv[6] = sup ? "intake" :
-	    "feedback";
-	argv[7] = sup ? sup : ""; argv[8] = FOLLOW_S; argv[9] = REPEAT_M;
-	argv[10] = WINDOW_S; argv[11] = oid;
+	argv[0] = P; argv[1] = nowbuf; argv[2] = FOLLOW_S;
+	argv[3] = REPEAT_M; argv[4] = WINDOW_S;
+	argv[5] = sup ? "intake" : "feedback";
+	argv[6] = id; argv[7] = sup ? "supervisor" : "cleared";
+	argv[8] = disp; argv[9] = sup ? "duplicate report" : "";
+	argv[10] = sup ? sup : ""; argv[11] = oid;
 	return fb_eval(close_lua, 12, argv);
+}
+
+/* One call for n incidents closed by feedback (fb_close_batch); out[i]. */
+static void
+fb_batch(int n, const char **ids, const char **oids, long long now,
+    struct fb_reply *out)
+{
+	struct fb_close_conf conf = { 86400, 100, 604800 };
+	struct fb_close_batch b;
+	const char *argv[3 + FB_CLOSE_HEAD + FB_CLOSE_REC * FB_BATCH_MAX];
+	size_t lens[3 + FB_CLOSE_HEAD + FB_CLOSE_REC * FB_BATCH_MAX];
+	redisReply *r;
+	int i;
+
+	fb_close_batch_init(&b, &conf, P, now, "feedback");
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(fb_close_batch_add(&b, &(struct fb_close_req){
+		    ids[i], FB_CLOSE_CLEARED, "", "", "feedback", "",
+		    oids[i] }), 0);
+	argv[0] = "EVAL"; argv[1] = close_lua; argv[2] = "0";
+	lens[0] = 4; lens[1] = strlen(close_lua); lens[2] = 1;
+	memcpy(argv + 3, b.argv, b.argc * sizeof(*argv));
+	memcpy(lens + 3, b.lens, b.argc * sizeof(*lens));
+	r = redisCommandArgv(rc, 3 + b.argc, argv, lens);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(r->type == REDIS_REPLY_ARRAY && r->elements ==
+	    (size_t)n * 3, "script said: %s", r->type == REDIS_REPLY_ERROR ?
+	    r->str : "?");
+	for (i = 0; i < n; i++) {
+		snprintf(out[i].result, sizeof(out[i].result), "%s",
+		    r->element[3 * i]->str);
+		snprintf(out[i].detail, sizeof(out[i].detail), "%s",
+		    r->element[3 * i + 1]->str);
+		snprintf(out[i].frame, sizeof(out[i].frame), "%s",
+		    r->element[3 * i + 2]->str);
+	}
+	freeReplyObject(r);
 }
 
 static struct fb_reply
@@ -377,6 +416,67 @@ START_TEST(supervisor_closes_from_any_state)
 }
 END_TEST
 
+/* The clears of one read in one call: in their order, as if one by one. */
+START_TEST(one_call_closes_the_clears_of_a_read_in_order)
+{
+	const char *ids[] = { "I-1", "I-2", "I-3", "I-1" };
+	const char *oids[] = { "I-1-T1-1", "I-2-T1-1", "I-3-T1-1",
+	    "I-1-T1-1" };
+	char hour[16], day[16], key[128];
+	struct fb_reply o[4];
+
+	buckets(T0, hour, day);
+	fb_incident("I-1", 31.23, 121.47, "13800000001");
+	fb_incident("I-2", 31.2305, 121.47, "13800000002");	/* 55 m */
+	fb_incident("I-3", 31.24, 121.47, "13800000003");
+	tc_cmd(rc, "HSET " P "mark:I-1 1.state met 1.due %lld 1.met_at %lld",
+	    T0 + 60000, T0 + 40000);
+	tc_cmd(rc, "HSET " P "mark:I-2 1.state met 1.due %lld 1.met_at %lld",
+	    T0 + 60000, T0 + 20000);
+	fb_clear("I-1", "U1", "resolved");
+	fb_clear("I-2", "U2", "false_alarm");
+	tc_dispatch(rc, "I-3", 1, tc_route(route, sizeof(route), "I-3", "U3"),
+	    T0);				/* its clear not applied yet */
+	fb_batch(4, ids, oids, CLOSE_AT, o);
+	ck_assert_str_eq(o[0].result, "closed");
+	ck_assert_str_eq(o[0].detail, "resolved");
+	ck_assert_ptr_nonnull(strstr(o[0].frame, "\"incident_id\":\"I-1\""));
+	ck_assert_str_eq(o[1].result, "closed");
+	ck_assert_str_eq(o[1].detail, "false_alarm");
+	ck_assert_str_eq(o[2].result, "pending");
+	ck_assert_str_eq(o[2].frame, "");
+	ck_assert_str_eq(o[3].result, "already");
+	ck_assert_str_eq(inc_field("I-2", "repeat"), "{\"place\":[\"I-1\"]}");
+	ck_assert_str_eq(inc_field("I-3", "state"), "dispatched");
+	snprintf(key, sizeof(key), "sla:district:city:d:%s", day);
+	ck_assert_str_eq(tc_hget(rc, key, "closed"), "2");
+	ck_assert_str_eq(tc_hget(rc, key, "m1.met"), "2");
+	ck_assert_str_eq(tc_hget(rc, key, "m1.sum_ms"), "60000");
+	ck_assert_int_eq(tc_int(rc, "XLEN " P "s:closed"), 2);
+}
+END_TEST
+
+/* repeat:place members written before close times were in the member
+ * (a plain incident id) are read from their incident. */
+START_TEST(older_repeat_place_members_still_count)
+{
+	fb_incident("I-1", 31.23, 121.47, "13800000001");
+	tc_cmd(rc, "HSET " P "inc:I-0 state closed closed_at %lld",
+	    CLOSE_AT - 1000);
+	tc_cmd(rc, "HSET " P "inc:I-00 state closed closed_at %lld",
+	    CLOSE_AT - 8 * 86400000LL);
+	tc_cmd(rc, "GEOADD " P "repeat:place 121.47 31.2301 I-0 "
+	    "121.47 31.2302 I-00");
+	fb_close("I-1", "sup-1", "handled", "", CLOSE_AT);
+	ck_assert_str_eq(inc_field("I-1", "repeat"), "{\"place\":[\"I-0\"]}");
+	/* the one past the window is forgotten; I-1 carries its time */
+	ck_assert_int_eq(tc_int(rc, "ZCARD " P "repeat:place"), 2);
+	ck_assert_int_gt(tc_int(rc, "ZSCORE " P "repeat:place I-0"), 0);
+	ck_assert_int_gt(tc_int(rc, "ZSCORE " P "repeat:place I-1|%lld",
+	    CLOSE_AT), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -392,6 +492,8 @@ main(void)
 	tcase_add_test(t, flags_a_repeat_at_the_same_place);
 	tcase_add_test(t, flags_a_repeat_from_the_same_caller);
 	tcase_add_test(t, supervisor_closes_from_any_state);
+	tcase_add_test(t, one_call_closes_the_clears_of_a_read_in_order);
+	tcase_add_test(t, older_repeat_place_members_still_count);
 	suite_add_tcase(s, t);
 	return np_test_run(s);
 }

@@ -1,8 +1,8 @@
 /*
  * feedback's reading of unit.status (services/feedback/msg.c): a clear
  * gives its incident (named, or taken from the order id), order and
- * disposition; other statuses are nothing to do; bad entries are refused
- * with the field named.
+ * disposition; other statuses are nothing to do (most need no parsing);
+ * bad entries are refused with the field named.
  */
 #include <check.h>
 #include <string.h>
@@ -50,6 +50,28 @@ START_TEST(other_statuses_are_nothing_to_do)
 }
 END_TEST
 
+/* What cannot be a clear is not parsed; anything that could be, is. */
+START_TEST(only_what_could_be_a_clear_is_parsed)
+{
+	const char *clear = STATUS(",\"status\":\"clear\",\"order_id\":"
+	    "\"I-1-T1-1\"");
+	const char *acked = STATUS(",\"status\":\"acked\",\"order_id\":"
+	    "\"I-1-T1-1\"");
+	const char *esc = STATUS(",\"status\":\"\\u0063lear\",\"order_id\":"
+	    "\"I-1-T1-1\"");
+	struct fb_clear c;
+
+	ck_assert_int_eq(fb_maybe_clear(clear, strlen(clear)), 1);
+	ck_assert_int_eq(fb_maybe_clear(acked, strlen(acked)), 0);
+	ck_assert_int_eq(fb_maybe_clear(esc, strlen(esc)), 1);
+	ck_assert_int_eq(parse(esc, &c), 1);
+	ck_assert_str_eq(c.order_id, "I-1-T1-1");
+	ck_assert_int_eq(fb_maybe_clear("\"clear", 6), 0);
+	ck_assert_int_eq(fb_maybe_clear("\"clear\"", 7), 1);
+	ck_assert_int_eq(fb_maybe_clear("", 0), 0);
+}
+END_TEST
+
 START_TEST(bad_entries_name_the_field)
 {
 	struct fb_clear c;
@@ -80,6 +102,7 @@ main(void)
 
 	tcase_add_test(t, clear_gives_incident_order_and_disposition);
 	tcase_add_test(t, other_statuses_are_nothing_to_do);
+	tcase_add_test(t, only_what_could_be_a_clear_is_parsed);
 	tcase_add_test(t, bad_entries_name_the_field);
 	suite_add_tcase(s, t);
 	return np_test_run(s);
