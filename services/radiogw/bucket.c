@@ -41,3 +41,13 @@ radio_bucket_take(struct radio_bucket *b, int rate, int64_t now_ms)
 	return b->refused > (unsigned)RADIO_FLOOD_FACTOR * (unsigned)rate ?
 	    RADIO_RATE_FLOOD : RADIO_RATE_LIMITED;
 }
+
+int
+radio_bucket_has(const struct radio_bucket *b, int rate, int64_t now_ms)
+{
+	double tokens = b->tokens;
+
+	if (now_ms > b->last_ms)
+		tokens += (double)(now_ms - b->last_ms) * rate / 1000.0;
+	return tokens >= 1;
+}

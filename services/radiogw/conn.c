@@ -86,6 +86,7 @@ conn_destroy(struct gw_conn *c)
 	if (c->state == GW_ST_DEAD)
 		return;
 	c->state = GW_ST_DEAD;
+	gw_out_forget(c);
 	evtimer_del(&c->timer);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
@@ -132,6 +133,8 @@ gw_conn_close(struct gw_conn *c, const char *reason, const char *msg,
 		return;
 	}
 	c->state = GW_ST_CLOSING;
+	gw_out_forget(c);
+	gw_out_drain(c);
 	bufferevent_disable(c->bev, EV_READ);
 	if (msg != NULL)
 		bufferevent_write(c->bev, bye, radio_fmt_bye(bye, sizeof(bye),
@@ -179,7 +182,8 @@ gw_conn_send(struct gw_conn *c, const char *buf, size_t len)
 		gw_conn_close(c, "slow_reader", NULL, 0);
 		return;
 	}
-	bufferevent_write(c->bev, buf, len);
+	evbuffer_add(out, buf, len);
+	gw_out_queue(c);
 }
 
 void
@@ -286,8 +290,10 @@ conn_process(struct gw_conn *c)
 	long n;
 
 	gw_conn_ref(c);
-	while (gw_conn_alive(c) && !c->busy) {
+	while (gw_conn_alive(c)) {
 		in = bufferevent_get_input(c->bev);
+		if (c->nverbs > 0 && !gw_verb_next(c, in))
+			break;		/* after the verbs' replies */
 		if ((n = conn_next_line(c, in)) < 0)
 			break;
 		if (!gw_conn_alive(c) || conn_rate(c) == -1)
@@ -295,7 +301,7 @@ conn_process(struct gw_conn *c)
 		c->gw->stats.lines++;
 		gw_session_line(c, c->line, (size_t)n);
 	}
-	if (c->eof && !c->busy && gw_conn_alive(c))
+	if (c->eof && c->nverbs == 0 && gw_conn_alive(c))
 		gw_conn_close(c, "eof", NULL, 1);
 	gw_conn_unref(c);
 }
@@ -303,7 +309,6 @@ conn_process(struct gw_conn *c)
 void
 gw_conn_resume(struct gw_conn *c)
 {
-	c->busy = 0;
 	if (gw_conn_alive(c))
 		conn_process(c);
 }
@@ -321,6 +326,8 @@ conn_write(struct bufferevent *bev, void *arg)
 
 	if (c->state == GW_ST_CLOSING)
 		conn_destroy(c);
+	else if (gw_conn_alive(c))
+		gw_out_drained(c);
 }
 
 static void
@@ -456,7 +463,7 @@ conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, max * 4 > READ_HIGH_MIN ?
 	    max * 4 : READ_HIGH_MIN);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);	/* writes: out.c */
 	log_debug("%s: connected", c->peer);
 	gw_auth_begin(c);
 }

@@ -15,9 +15,11 @@
  *   session.c  what each accepted line does (one switch on the verb);
  *   auth.c     the login (AUTH, CHALLENGE, PROOF) and what follows it
  *              (online, outstanding order);
- *   status.c   unit.status to s:status and the buses, order verbs;
+ *   status.c   the link (online/offline) to s:status and the events bus;
+ *   verbs.c    order verbs, checked and written to s:status in batches;
  *   orders.c   s:orders: ORDER pushes, re-sends, CANCEL;
- *   pos.c      positions: the units bus, throttled persistence.
+ *   pos.c      positions: the units bus, throttled persistence;
+ *   out.c      one write per connection and loop pass.
  *
  * Connection states (memcached style, explicit):
  *
@@ -27,9 +29,10 @@
  * In AUTH, an AUTH line leaves a challenge pending (chal_unit, nonce);
  * the next PROOF consumes it, right or wrong.
  *
- * `busy` is set while a line waits for Redis: no further line is read
- * until its reply is written, so replies keep the order of the lines.
- * A connection is freed once DEAD and no callback holds a reference.
+ * `nverbs` counts the order verbs waiting for Redis (verbs.c): while
+ * there are any, only another such verb is read, so replies keep the
+ * order of the lines.  A connection is freed once DEAD and no callback
+ * holds a reference.
  */
 #ifndef GW_H
 #define GW_H
@@ -50,6 +53,7 @@ struct np_city;
 struct np_consumer;
 struct np_redis;
 struct np_sock;
+struct evbuffer;
 struct redisReply;
 
 #ifndef TAILQ_FOREACH_SAFE	/* BSD's, missing from glibc */
@@ -60,6 +64,7 @@ struct redisReply;
 #endif
 
 #define GW_ORDERS_MAX	8	/* orders re-sent at once per connection */
+#define GW_VERBS_MAX	32	/* order verbs waiting per connection */
 #define GW_CLOSE_MS	5000	/* a closing connection may flush this long */
 #define GW_STATS_S	60	/* counters logged this often */
 
@@ -94,6 +99,7 @@ struct gw_stats {
 	uint64_t	resends;
 	uint64_t	cancels;
 	uint64_t	statuses;	/* unit.status written to s:status */
+	uint64_t	verb_batches;	/* verbs.lua calls */
 	uint64_t	positions;
 	uint64_t	persisted;
 	uint64_t	unavailable;	/* lines refused: Redis down */
@@ -107,6 +113,9 @@ enum gw_state {
 };
 
 struct gw_conn;
+
+struct gw_verb;
+TAILQ_HEAD(gw_verbq, gw_verb);
 
 /* An order being re-sent to a connection until the unit answers. */
 struct gw_order {
@@ -127,7 +136,7 @@ struct gw_conn {
 	char			 host[48];	/* the address alone */
 	enum gw_state		 state;
 	long			 unit;		/* index in the city, or -1 */
-	int			 busy;		/* a line waits for Redis */
+	int			 nverbs;	/* order verbs waiting (verbs.c) */
 	int			 discarding;	/* rest of an oversize line */
 	int			 eof;		/* peer stopped sending */
 	int			 replaced;	/* by a newer connection */
@@ -140,6 +149,9 @@ struct gw_conn {
 	struct event		 timer;		/* auth timeout, then close */
 	struct gw_orderq	 orders;
 	size_t			 norders;
+	int			 out_queued;	/* in gw->outq (out.c) */
+	int			 out_writing;	/* the bufferevent writes */
+	TAILQ_ENTRY(gw_conn)	 out_entry;
 	char			*line;		/* max_line + 2 bytes */
 };
 TAILQ_HEAD(gw_connq, gw_conn);
@@ -171,6 +183,10 @@ struct gw {
 	struct gw_unitq		 dirty;
 	struct event		*ev_persist;
 	struct event		*ev_stats;
+	struct gw_verbq		 verbs;		/* for the next verbs.lua */
+	struct event		*ev_verbs;	/* ... sends them */
+	struct gw_connq		 outq;		/* output to write (out.c) */
+	struct event		*ev_out;	/* ... writes it */
 	const struct timeval	*resend_tv;	/* a common timeout */
 	size_t			 pending;	/* Redis commands in flight */
 	int64_t			 source_logged_ms; /* last per-source refusal */
@@ -187,7 +203,7 @@ void	gw_conn_nakf(struct gw_conn *, enum radio_verb, enum radio_err,
 /* Close: flushing (after "BYE reason msg" when msg is set), or at once. */
 void	gw_conn_close(struct gw_conn *, const char *reason, const char *msg,
 	    int flush);
-/* A line waited for Redis: write nothing more, go on with the input. */
+/* Its order verbs are answered: go on with the input. */
 void	gw_conn_resume(struct gw_conn *);
 void	gw_conn_ref(struct gw_conn *);
 void	gw_conn_unref(struct gw_conn *);
@@ -208,8 +224,9 @@ void	gw_auth_proof(struct gw_conn *, const struct radio_cmd *); /* PROOF */
 /* status.c */
 int	gw_status_start(struct gw *);	/* re-report links on reconnect */
 void	gw_status_link(struct gw *, long unit, int up);
-void	gw_status_order_verb(struct gw_conn *, const struct radio_cmd *);
-void	gw_publish(struct gw *, const char *topic, json_t *msg, int events);
+/* msg on the units bus (units != 0) and/or the events bus. */
+void	gw_publish(struct gw *, const char *topic, json_t *msg, int units,
+	    int events);
 /* Redis helpers: key of a unit / order, and a counted fire-and-forget. */
 int	gw_key(struct gw *, char *buf, size_t len, const char *kind,
 	    const char *id);
@@ -218,6 +235,13 @@ int	gw_redis_fire(struct gw *, const char *what, int argc,
 /* The pending count: every callback that was counted calls this once. */
 void	gw_redis_done(struct gw *);
 
+/* verbs.c */
+int	gw_verbs_start(struct gw *);
+void	gw_verbs_stop(struct gw *);	/* sends what waits */
+void	gw_status_order_verb(struct gw_conn *, const struct radio_cmd *);
+/* c has verbs waiting: is its next line one to read now?  1 or 0. */
+int	gw_verb_next(struct gw_conn *, struct evbuffer *in);
+
 /* orders.c */
 int	gw_orders_start(struct gw *);
 void	gw_order_push(struct gw_conn *, const struct radio_order *);
@@ -225,6 +249,14 @@ void	gw_order_answered(struct gw_conn *, const char *order_id);
 void	gw_orders_free(struct gw_conn *);
 /* After AUTH: the unit's outstanding issued order, from Redis. */
 void	gw_orders_outstanding(struct gw_conn *);
+
+/* out.c */
+int	gw_out_start(struct gw *);
+void	gw_out_stop(struct gw *);
+void	gw_out_queue(struct gw_conn *);
+void	gw_out_drain(struct gw_conn *);
+void	gw_out_drained(struct gw_conn *);
+void	gw_out_forget(struct gw_conn *);
 
 /* pos.c */
 void	gw_pos_report(struct gw_conn *, double lat, double lon);

@@ -87,7 +87,8 @@ log_stats(evutil_socket_t fd, short what, void *arg)
 	    "%llu), auth %llu "
 	    "(failed %llu), lines %llu, nak %llu, rate_limited %llu, floods "
 	    "%llu, slow %llu, orders %llu (resent %llu), cancels %llu, "
-	    "statuses %llu, unavailable %llu, positions %llu (persisted %llu)",
+	    "statuses %llu (%llu batches), unavailable %llu, positions %llu "
+	    "(persisted %llu)",
 	    gw->nconns, (unsigned long long)s->conns,
 	    (unsigned long long)s->refused_conns,
 	    (unsigned long long)s->refused_source, (unsigned long long)s->auths,
@@ -96,6 +97,7 @@ log_stats(evutil_socket_t fd, short what, void *arg)
 	    (unsigned long long)s->floods, (unsigned long long)s->slow_readers,
 	    (unsigned long long)s->orders_sent, (unsigned long long)s->resends,
 	    (unsigned long long)s->cancels, (unsigned long long)s->statuses,
+	    (unsigned long long)s->verb_batches,
 	    (unsigned long long)s->unavailable, (unsigned long long)s->positions,
 	    (unsigned long long)s->persisted);
 }
@@ -141,6 +143,10 @@ gw_start(struct gw *gw)
 		fatalx("cannot set up timers");
 	if (gw_orders_start(gw) == -1)
 		fatalx("cannot set up the s:orders consumer");
+	if (gw_out_start(gw) == -1)
+		fatalx("cannot set up the output");
+	if (gw_verbs_start(gw) == -1)
+		fatalx("cannot set up the order verbs");
 	if (gw_status_start(gw) == -1)
 		fatalx("cannot watch the Redis connection");
 	if (gw_listen(gw) == -1)
@@ -158,8 +164,10 @@ gw_free(struct gw *gw)
 	evconnlistener_free(gw->listener);
 	if (gw->orders != NULL)
 		np_consumer_free(gw->orders);
+	gw_verbs_stop(gw);
 	gw_conns_free(gw);
 	np_redis_free(gw->redis);	/* answers what is left with NULL */
+	gw_out_stop(gw);
 	np_sock_free(gw->bus_units);
 	np_sock_free(gw->bus_events);
 	np_sock_free(gw->health);

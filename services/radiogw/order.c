@@ -9,7 +9,9 @@
  * smuggle a blank or a line break into an ORDER.  Unknown extra fields are
  * tolerated (the commander may add some), unknown types are skipped.
  *
- * Out: unit.status and unit.position (schemas/unit.*.schema.json).
+ * Out: unit.status and unit.position (schemas/unit.*.schema.json); an
+ * order verb's unit.status also as text straight away (radio_status_text:
+ * one per line, jansson's objects would cost more than the rest of it).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -17,6 +19,17 @@
 
 #include "np_json.h"
 #include "radiogw.h"
+
+/* Needs no escape in a JSON string (ids and words never do). */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
+		    *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}
 
 static const char *const verb_status[RADIO_VERBS] = {
 	[RADIO_ACK] = "acked",
@@ -196,4 +209,26 @@ radio_position_msg(const char *unit_id, double lat, double lon, int64_t ts)
 {
 	return json_pack("{s:s, s:f, s:f, s:I}", "unit_id", unit_id,
 	    "lat", lat, "lon", lon, "ts", (json_int_t)ts);
+}
+
+size_t
+radio_status_text(char *buf, size_t len, int64_t ts, const char *unit_id,
+    const char *status, const char *order_id, const char *disposition,
+    const char *reason)
+{
+	const char *dk = disposition != NULL ? ",\"disposition\":\"" : "";
+	const char *rk = reason != NULL ? ",\"reason\":\"" : "";
+	int n;
+
+	if (!plain(unit_id) || !plain(status) || !plain(order_id) ||
+	    (disposition != NULL && !plain(disposition)) ||
+	    (reason != NULL && !plain(reason)))
+		return 0;
+	n = snprintf(buf, len, "{\"type\":\"unit.status\",\"v\":%d,\"ts\":"
+	    "%lld,\"src\":\"radiogw\",\"unit_id\":\"%s\",\"status\":\"%s\","
+	    "\"order_id\":\"%s\"%s%s%s%s%s%s}", NP_MSG_VERSION, (long long)ts,
+	    unit_id, status, order_id, dk, disposition != NULL ? disposition :
+	    "", disposition != NULL ? "\"" : "", rk, reason != NULL ? reason :
+	    "", reason != NULL ? "\"" : "");
+	return (n < 0 || (size_t)n >= len) ? 0 : (size_t)n;
 }

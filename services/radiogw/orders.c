@@ -111,7 +111,7 @@ gw_order_push(struct gw_conn *c, const struct radio_order *ord)
 		return;
 	}
 	gw->stats.orders_sent++;
-	log_info("order %s sent to unit %s", o->id, gw_conn_unit_id(c));
+	log_debug("order %s sent to unit %s", o->id, gw_conn_unit_id(c));
 	gw_conn_send(c, o->line, o->len);
 }
 

@@ -62,7 +62,7 @@ gw_pos_report(struct gw_conn *c, double lat, double lon)
 	u->pos_ts = np_now_ms();
 	gw->stats.positions++;
 	msg = radio_position_msg(gw_conn_unit_id(c), lat, lon, u->pos_ts);
-	gw_publish(gw, "unit.position", msg, 0);
+	gw_publish(gw, "unit.position", msg, 1, 0);
 	json_decref(msg);
 	if (u->persisted_ms == 0 ||
 	    np_mono_ms() - u->persisted_ms >= gw->conf.pos_persist_ms)

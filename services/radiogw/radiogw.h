@@ -195,6 +195,14 @@ json_t	*radio_status_msg(const char *unit_id, const char *status,
 	    const char *disposition, const char *reason);
 json_t	*radio_position_msg(const char *unit_id, double lat, double lon,
 	    int64_t ts);
+/*
+ * The unit.status of an order verb as JSON text, what radio_status_msg
+ * dumps (without incident_id): its length, or 0 if it does not fit or a
+ * value would need an escape.
+ */
+size_t	radio_status_text(char *buf, size_t len, int64_t ts,
+	    const char *unit_id, const char *status, const char *order_id,
+	    const char *disposition, const char *reason);
 /* The unit.status status of an order verb ("acked" for ACK), or NULL. */
 const char *radio_verb_status(enum radio_verb);
 
@@ -238,6 +246,9 @@ enum radio_rate {
 void		radio_bucket_init(struct radio_bucket *, int rate,
 		    int64_t now_ms);
 enum radio_rate	radio_bucket_take(struct radio_bucket *, int rate,
+		    int64_t now_ms);
+/* Would a line be taken now?  1 or 0; changes nothing. */
+int		radio_bucket_has(const struct radio_bucket *, int rate,
 		    int64_t now_ms);
 
 #endif

@@ -161,7 +161,8 @@ main(int argc, char **argv)
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return 1;
-	LIST_INIT(&r->ops);
+	TAILQ_INIT(&r->pending);
+	LIST_INIT(&r->batches);
 	tables[0] = (struct np_conf_table){ router_items, NITEMS, &r->conf };
 	tables[1] = np_svc_city_items(&r->conf.city, NP_SVC_CITY_MAP);
 	tables[2] = np_svc_plans_items(&r->conf.city);

@@ -115,6 +115,17 @@ out:
 	return rv == -1 ? fail(&e, err, errlen) : 0;
 }
 
+int
+router_status_word(const char *s, int *status)
+{
+	if ((*status = router_status_parse(s)) != -1)
+		return 0;
+	for (const char *const *ev = unit_events; *ev != NULL; ev++)
+		if (strcmp(s, *ev) == 0)
+			return 0;
+	return -1;
+}
+
 static int
 unit_status(json_t *j, struct router_unit_msg *u, struct np_jerr *e)
 {
@@ -122,11 +133,8 @@ unit_status(json_t *j, struct router_unit_msg *u, struct np_jerr *e)
 
 	if (np_json_str(j, "", "status", 1, 32, &s, e) == -1)
 		return -1;
-	if ((u->status = router_status_parse(s)) != -1)
+	if (router_status_word(s, &u->status) == 0)
 		return 0;
-	for (const char *const *ev = unit_events; *ev != NULL; ev++)
-		if (strcmp(s, *ev) == 0)
-			return 0;
 	return np_jerr_set(e, "", "status", "\"%s\" is not a unit status", s);
 }
 
@@ -151,6 +159,9 @@ router_unit_msg_parse(const char *frame, size_t len,
 	if (tlen == 13 && memcmp(topic, "unit.position", 13) == 0 &&
 	    router_pos_fast(payload, plen, u) == 0)
 		return 0;	/* the gateway's own shape (posframe.c) */
+	if (tlen == 11 && memcmp(topic, "unit.status", 11) == 0 &&
+	    router_status_fast(payload, plen, u) == 0)
+		return 0;	/* a flat object (posframe.c) */
 	memset(u, 0, sizeof(*u));
 	u->status = -1;
 	if ((j = np_json_parse(payload, plen, &e)) == NULL)

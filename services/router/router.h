@@ -12,7 +12,8 @@
  *   map.c    the map: building it, moving units, changing their status
  *   route.c  owning post and ranked candidates (the minimal-unit rule)
  *   msg.c    messages in (incident.created, unit.position, unit.status)
- *            and out (route.decided), as JSON
+ *            and out (route.decided), as JSON; decided.c route.decided
+ *            as text, the daemon's fast way
  *   query.c  the REQ/REP queries (post, units, route), JSON in and out
  *
  * are the nprouter_logic library.  The daemon around it (struct router):
@@ -20,8 +21,8 @@
  *   units.c      unit state from Redis at start and every refresh_s; the
  *                units bus (positions and status hints)
  *   incidents.c  s:incidents -> route -> decide.lua (inc:<id>, timeline,
- *                s:routes in one script) -> XACK; route.decided on the
- *                event bus
+ *                s:routes in one script call per read) -> XACK;
+ *                route.decided on the event bus
  *   main.c       settings, start-up, REP socket, drain on SIGTERM
  */
 #ifndef ROUTER_H
@@ -204,6 +205,12 @@ struct router_unit_msg {
 					 * that is no status of its own */
 };
 
+/*
+ * A unit.status "status": 0 with *status its enum router_status, or -1
+ * for an event that is no status (online, clear, declined); -1 returned
+ * for anything else.
+ */
+int	router_status_word(const char *, int *status);
 /* One units-bus frame "<topic> <json>". */
 int	router_unit_msg_parse(const char *frame, size_t len,
 	    struct router_unit_msg *, char *err, size_t errlen);
@@ -213,6 +220,13 @@ int	router_unit_msg_parse(const char *frame, size_t len,
  * the strict way).  posframe.c.
  */
 int	router_pos_fast(const char *json, size_t len,
+	    struct router_unit_msg *u);
+/*
+ * The payload of a unit.status frame when it is a flat object of plain
+ * strings and integers (the commander's), without jansson: 0 with u
+ * filled (its unit_id and status), 1 for anything else.  posframe.c.
+ */
+int	router_status_fast(const char *json, size_t len,
 	    struct router_unit_msg *u);
 
 /* The tiers array of a decision (route.decided's "tiers"). */
@@ -224,6 +238,14 @@ json_t	*router_post_json(const struct router_map *,
 /* The route.decided message (caller json_decrefs). */
 json_t	*router_decided_json(const struct router_map *,
 	    const struct router_incident *, const struct router_decision *);
+/*
+ * The same message as text (what router_decided_json dumps), written
+ * without jansson objects: malloc'd, *len set; NULL when out of memory.
+ * decided.c.
+ */
+char	*router_decided_text(const struct router_map *,
+	    const struct router_incident *, const struct router_decision *,
+	    size_t *len);
 /* Round to 0.1 (metres, seconds) as the messages carry them. */
 double	router_round1(double);
 
@@ -237,7 +259,9 @@ struct np_redis;
 struct np_sock;
 struct event;
 struct decide_op;
-LIST_HEAD(router_ops, decide_op);
+struct decide_batch;
+TAILQ_HEAD(router_opq, decide_op);
+LIST_HEAD(router_batches, decide_batch);
 
 struct router_conf {
 	double	 post_radius_m;
@@ -282,8 +306,9 @@ struct router {
 	int			 synced;	/* first sync finished */
 	void			(*on_synced)(struct router *);
 
-	struct router_ops	 ops;		/* decide.lua calls */
-	size_t			 inflight;	/* ... how many */
+	struct router_opq	 pending;	/* decisions of the read */
+	struct router_batches	 batches;	/* decide.lua calls */
+	size_t			 inflight;	/* decisions not yet done */
 	struct router_stats	 stats;
 	char			 k_incidents[160];
 	char			 k_routes[160];

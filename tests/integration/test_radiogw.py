@@ -227,6 +227,43 @@ class RadioGwTest(ReplyAsserts, unittest.TestCase):
             for st in s.statuses(unit_id="U-03"):
                 self.valid(self.status_schema, st)
 
+    def test_lines_sent_together_are_answered_in_their_order(self):
+        # verbs that arrive together go to Redis as one batch (verbs.c);
+        # a line of another kind waits for their replies
+        s = self.s
+        with s.online(16) as u:
+            s.issue("I-16-T1-1", 16, incident="I-16")
+            u.wait_order()
+            oid = "I-16-T1-1"
+            u.send_raw("".join(f"{ln}\r\n" for ln in (
+                f"ACK {oid}", f"ENROUTE {oid}", "ACK NO-SUCH-ORDER",
+                "HELLO", f"ONSCENE {oid}", "PING", f"ACK {oid}",
+                f"CLEAR {oid} resolved", f"CLEAR {oid} napping",
+                f"ONSCENE {oid}")).encode())
+            want = [("OK", "ACK", None), ("OK", "ENROUTE", None),
+                    ("NAK", "ACK", "unknown_order"), ("NAK", "-",
+                                                      "unknown_verb"),
+                    ("OK", "ONSCENE", None), ("PONG", "", None),
+                    ("OK", "ACK", None), ("OK", "CLEAR", None),
+                    ("NAK", "CLEAR", "bad_disposition"),
+                    ("OK", "ONSCENE", None)]
+            for kind, verb, code in want:
+                self.assertReply(u.reply(), kind, verb, code)
+            # the order is still "issued" here (no commander): all count
+            got = [(m["status"], m["incident_id"]) for m in
+                   s.wait_status(6, unit_id="U-16", order_id=oid)]
+            self.assertEqual(got, [("acked", "I-16"), ("enroute", "I-16"),
+                                   ("onscene", "I-16"), ("acked", "I-16"),
+                                   ("clear", "I-16"), ("onscene", "I-16")])
+            # once cleared, only CLEAR is taken again
+            s.db("HSET", s.key(f"order:{oid}"), "state", "cleared")
+            u.send_raw(f"CLEAR {oid} resolved\r\nACK {oid}\r\n".encode())
+            self.assertReply(u.reply(), "OK", "CLEAR")
+            self.assertReply(u.reply(), "NAK", "ACK", "order_closed",
+                             "cleared")
+            for st in s.statuses(unit_id="U-16"):
+                self.valid(self.status_schema, st)
+
     def test_order_verbs_check_the_order(self):
         s = self.s
         s.issue("I-4-T1-1", 5, incident="I-4")       # another unit's

@@ -46,7 +46,8 @@ DENIED = {
     "commander": [("HINCRBY", P + "sla:x", "closed", "1"),
                   ("GEOADD", P + "units:geo", "121", "31", "U-1"),
                   ("XADD", P + "s:incidents", "*", "msg", "{}")],
-    "radiogw": [("EVAL", "return 1", "0"),
+    "radiogw": [("EVAL", "return redis.call('HSET', KEYS[1], 'state', "
+                 "'acked')", "1", P + "order:O-1"),
                 ("HSET", P + "order:O-1", "state", "acked"),
                 ("HGETALL", P + "inc:X"),
                 ("XADD", P + "s:routes", "*", "msg", "{}")],

@@ -6,8 +6,10 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "np_json.h"
 #include "np_testloop.h"
 #include "radiogw.h"
 
@@ -102,6 +104,7 @@ END_TEST
 
 START_TEST(status_and_position_messages)
 {
+	char buf0[RADIO_OUT_MAX];
 	json_t *j = radio_status_msg("U-1", "clear", "O-1", "I-1", "resolved",
 	    NULL);
 
@@ -116,6 +119,28 @@ START_TEST(status_and_position_messages)
 	j = radio_status_msg("U-1", "online", NULL, NULL, NULL, NULL);
 	ck_assert_uint_eq(json_object_size(j), 6);
 	json_decref(j);
+	/* the text of an order verb's status is radio_status_msg's dump */
+	for (int i = 0; i < 3; i++) {
+		const char *disp = i == 1 ? "false_alarm" : NULL;
+		const char *why = i == 2 ? "vehicle_broken" : NULL;
+		char buf[RADIO_OUT_MAX], *want;
+		size_t n;
+
+		j = radio_status_msg("U-0031", "acked", "I-1-T1-1", NULL, disp,
+		    why);
+		n = radio_status_text(buf, sizeof(buf), json_integer_value(
+		    json_object_get(j, "ts")), "U-0031", "acked", "I-1-T1-1",
+		    disp, why);
+		want = np_json_dump(j, NULL);
+		ck_assert_uint_eq(n, strlen(want));
+		ck_assert_str_eq(buf, want);
+		free(want);
+		json_decref(j);
+	}
+	ck_assert_uint_eq(radio_status_text(buf0, sizeof(buf0), 1, "U\"1",
+	    "acked", "O-1", NULL, NULL), 0);
+	ck_assert_uint_eq(radio_status_text(buf0, 40, 1, "U-1", "acked",
+	    "O-1", NULL, NULL), 0);
 	j = radio_position_msg("U-1", 31.5, 121.25, 1234);
 	ck_assert_uint_eq(json_object_size(j), 4);
 	ck_assert_double_eq(json_real_value(json_object_get(j, "lat")), 31.5);
@@ -155,8 +180,12 @@ START_TEST(bucket_limits_then_detects_floods)
 	}
 	ck_assert_int_eq(ok, 10);		/* the burst */
 	ck_assert_int_eq(limited, 5);
-	/* 100 ms later one more token */
+	/* 100 ms later one more token; radio_bucket_has only looks */
+	ck_assert_int_eq(radio_bucket_has(&b, 10, 1050), 0);
+	ck_assert_int_eq(radio_bucket_has(&b, 10, 1100), 1);
+	ck_assert_int_eq(radio_bucket_has(&b, 10, 1100), 1);
 	ck_assert_int_eq(radio_bucket_take(&b, 10, 1100), RADIO_RATE_OK);
+	ck_assert_int_eq(radio_bucket_has(&b, 10, 1100), 0);
 	ck_assert_int_eq(radio_bucket_take(&b, 10, 1100), RADIO_RATE_LIMITED);
 	/* 5 x rate refusals in a row is a flood */
 	for (int i = 0; i < 44; i++)

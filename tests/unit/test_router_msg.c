@@ -5,8 +5,11 @@
  * the offending field named -- and the route.decided it writes.
  */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "np_json.h"
 #include "np_testloop.h"
 #include "test_router_city.h"
 
@@ -215,6 +218,58 @@ START_TEST(route_decided_carries_the_decision)
 }
 END_TEST
 
+/* The text the daemon writes is what jansson writes, byte for byte. */
+static void
+text_as_jansson(const struct router_map *m, const struct router_decision *d)
+{
+	json_t *j = router_decided_json(m, &inc, d), *t;
+	size_t len;
+	char *text = router_decided_text(m, &inc, d, &len), *want;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(strlen(text), len);
+	ck_assert_ptr_nonnull(t = json_loads(text, 0, NULL));
+	json_object_set(j, "ts", json_object_get(t, "ts"));
+	want = np_json_dump(j, NULL);
+	ck_assert_str_eq(text, want);	/* (reals: both %.15g) */
+	free(want);
+	free(text);
+	json_decref(t);
+	json_decref(j);
+}
+
+START_TEST(route_decided_text_is_jansson_s)
+{
+	static const double lats[] = { TC_LAT, 31.2, 0, -33.8688197, 1e-7 };
+	struct router_decision d;
+	struct router_map *m;
+	size_t i;
+
+	tc_reset();
+	tc_post(0, 84.23);
+	tc_unit(NP_UNIT_GRID_WORKER, 0, 40.07);
+	tc_unit(NP_UNIT_GRID_WORKER, 90, 1200.55);
+	tc_unit(NP_UNIT_PATROL_CAR, 0, 300);
+	tc_unit(NP_UNIT_MCU, 45, 0.04);
+	m = tc_map();
+	ck_assert_int_eq(parse(CREATED(INC_OK)), 0);
+	for (i = 0; i < sizeof(lats) / sizeof(lats[0]); i++) {
+		inc.lat = lats[i];
+		inc.lon = i == 0 ? TC_LON : 121.0 + (double)i / 3;
+		ck_assert_int_eq(router_route(m, tc_plan("p", 2, (int[]){ 60,
+		    180 }, (unsigned[]){ K(NP_UNIT_GRID_WORKER) |
+		    K(NP_UNIT_MCU), K(NP_UNIT_PATROL_CAR) }), inc.lat,
+		    inc.lon, &d), 0);
+		text_as_jansson(m, &d);
+	}
+	/* strings that need escapes, and no tiers */
+	snprintf(inc.type, sizeof(inc.type), "a\"b\\c\t\xc3\xa9");
+	d.ntiers = 0;
+	text_as_jansson(m, &d);
+	router_map_free(m);
+}
+END_TEST
+
 START_TEST(status_names_round_trip)
 {
 	for (int s = 0; s < ROUTER_ST_UNKNOWN; s++)
@@ -236,6 +291,7 @@ suite(void)
 	tcase_add_test(tc, unit_frames_from_the_gateway_and_the_commander);
 	tcase_add_test(tc, unit_frames_refused);
 	tcase_add_test(tc, route_decided_carries_the_decision);
+	tcase_add_test(tc, route_decided_text_is_jansson_s);
 	tcase_add_test(tc, status_names_round_trip);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,9 +1,10 @@
 /*
- * test_router_posframe: the router's fast path for unit.position frames
- * (services/router/posframe.c) takes the gateway's own frames, and never
- * accepts a frame the strict jansson path refuses nor reads one
- * differently: every one-byte change and every truncation of real
- * frames is compared with the jansson path.
+ * test_router_posframe: the router's fast paths for unit.position frames
+ * and flat unit.status frames (services/router/posframe.c) take the
+ * gateway's positions and the commander's statuses, and never accept a
+ * frame the strict jansson path refuses nor read one differently: every
+ * one-byte change and every truncation of real frames is compared with
+ * the jansson path.
  */
 #include <check.h>
 #include <stdio.h>
@@ -30,14 +31,21 @@ gateway_payload(const char *uid, double lat, double lon, long long ts)
 
 /* The strict path: a leading space keeps the fast path out. */
 static int
-slow(const char *payload, size_t len, struct router_unit_msg *u)
+slow_topic(const char *topic, const char *payload, size_t len,
+    struct router_unit_msg *u)
 {
 	char frame[512], err[256];
-	int n = snprintf(frame, sizeof(frame), "unit.position  ");
+	int n = snprintf(frame, sizeof(frame), "%s  ", topic);
 
 	ck_assert_uint_lt(n + len, sizeof(frame));
 	memcpy(frame + n, payload, len);
 	return router_unit_msg_parse(frame, n + len, u, err, sizeof(err));
+}
+
+static int
+slow(const char *payload, size_t len, struct router_unit_msg *u)
+{
+	return slow_topic("unit.position", payload, len, u);
 }
 
 /* Fast accepted -> slow accepted, same values; returns fast's answer. */
@@ -141,6 +149,108 @@ START_TEST(other_shapes_are_left_to_jansson)
 }
 END_TEST
 
+/* The commander's statuses (cjson: compact, keys in any order). */
+static const char *const statuses[] = {
+	"{\"src\":\"commander\",\"v\":1,\"status\":\"dispatched\","
+	    "\"ts\":1763900000000,\"type\":\"unit.status\",\"unit_id\":"
+	    "\"U-0031\",\"order_id\":\"I-1-T1-1\",\"incident_id\":\"I-1\"}",
+	"{\"unit_id\":\"a.b_c:d-9\",\"status\":\"available\",\"v\":1,"
+	    "\"ts\":0,\"type\":\"unit.status\",\"src\":\"commander\"}",
+	"{\"status\":\"online\",\"unit_id\":\"Z\",\"x\":null,\"y\":true,"
+	    "\"z\":false,\"n\":-7}",
+	"{\"type\":\"unit.status\",\"unit_id\":\"U-9\",\"status\":"
+	    "\"unreachable\",\"ts\":999999999999999999}",
+};
+
+/* Fast accepted -> slow accepted, same values; returns fast's answer. */
+static int
+status_agree(const char *payload, size_t len)
+{
+	struct router_unit_msg f, s;
+	int rv;
+
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	if ((rv = router_status_fast(payload, len, &f)) != 0)
+		return rv;
+	ck_assert_msg(slow_topic("unit.status", payload, len, &s) == 0,
+	    "fast path took %.*s", (int)len, payload);
+	ck_assert_str_eq(f.unit_id, s.unit_id);
+	ck_assert_int_eq(f.status, s.status);
+	ck_assert_int_eq(f.position, 0);
+	return 0;
+}
+
+START_TEST(commander_statuses_take_the_fast_path)
+{
+	static const int want[] = { ROUTER_ST_DISPATCHED, ROUTER_ST_AVAILABLE,
+	    -1, ROUTER_ST_UNREACHABLE };
+	struct router_unit_msg u;
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		ck_assert_msg(status_agree(statuses[i], strlen(statuses[i])) ==
+		    0, "slow path for %s", statuses[i]);
+		ck_assert_int_eq(router_status_fast(statuses[i],
+		    strlen(statuses[i]), &u), 0);
+		ck_assert_int_eq(u.status, want[i]);
+	}
+	ck_assert_str_eq(u.unit_id, "U-9");
+}
+END_TEST
+
+START_TEST(every_status_mutation_agrees_with_jansson)
+{
+	static const char subst[] = "09-+.eE\"\\},: x{[\t\x80";
+	char buf[512];
+	size_t i, k, len, n, taken = 0;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		const char *p = statuses[i];
+
+		len = strlen(p);
+		for (n = 0; n < len; n++)	/* truncations */
+			ck_assert_int_ne(status_agree(p, n), 0);
+		for (k = 0; k < len; k++)
+			for (n = 0; n < sizeof(subst); n++) {	/* NUL too */
+				memcpy(buf, p, len);
+				buf[k] = subst[n];
+				taken += status_agree(buf, len) == 0;
+			}
+	}
+	ck_assert_uint_gt(taken, 0);
+}
+END_TEST
+
+START_TEST(other_statuses_are_left_to_jansson)
+{
+	static const char *const other[] = {
+		"{ \"unit_id\":\"U-1\",\"status\":\"available\"}",
+		"{\"unit_id\":\"U\\u002d1\",\"status\":\"available\"}",
+		"{\"unit_id\":\"U-1\",\"status\":\"available\",\"o\":{}}",
+		"{\"unit_id\":\"U-1\",\"status\":\"available\",\"a\":[]}",
+		"{\"unit_id\":\"U-1\",\"status\":\"available\",\"ts\":1.5}",
+		"{\"unit_id\":\"U-1\",\"status\":\"available\","
+		    "\"ts\":1234567890123456789}",
+		"{\"unit_id\":\"U-1\",\"status\":\"available\",\"status\":"
+		    "\"offline\"}",
+		"{\"unit_id\":\"U-1\",\"status\":\"napping\"}",
+		"{\"unit_id\":\"\",\"status\":\"available\"}",
+		"{\"unit_id\":\"U/1\",\"status\":\"available\"}",
+		"{\"unit_id\":\"U-1\"}",
+		"{\"unit_id\":1,\"status\":\"available\"}",
+		"{\"unit_id\":\"U-1\",\"status\":\"available\",\"t\":\"\xc3\xa9\"}",
+		"{}",
+	};
+	struct router_unit_msg u;
+	size_t i;
+
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		ck_assert_msg(router_status_fast(other[i], strlen(other[i]),
+		    &u) == 1, "fast path took %s", other[i]);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -150,6 +260,9 @@ suite(void)
 	tcase_add_test(tc, gateway_frames_take_the_fast_path);
 	tcase_add_test(tc, every_mutation_agrees_with_jansson);
 	tcase_add_test(tc, other_shapes_are_left_to_jansson);
+	tcase_add_test(tc, commander_statuses_take_the_fast_path);
+	tcase_add_test(tc, every_status_mutation_agrees_with_jansson);
+	tcase_add_test(tc, other_statuses_are_left_to_jansson);
 	suite_add_tcase(s, tc);
 	return s;
 }
