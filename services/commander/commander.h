@@ -11,12 +11,14 @@
  * commanders can consume the same streams and replays change nothing.
  * The C side only moves messages:
  *
- *   s:routes  route.decided --> dispatch.lua per tier --> XACK when all
- *                                                         tiers answered
- *   s:status  unit.status   --> status.lua            --> XACK
+ *   s:routes  route.decided --> dispatch.lua, every tier  --> XACK
+ *   s:status  unit.status   --> status.lua                --> XACK
  *   ack timer (earliest of orders:ackdue) --> noanswer.lua --> re-arm
  *   s:escalations escalation redispatch --> redispatch.lua --> XACK
  *   s:closed      incident.closed --> cancel.lua (live orders) --> XACK
+ *
+ * dispatch.lua, status.lua and cancel.lua take all the entries of one
+ * read in one call (batch.c).
  *
  * and publishes the frames each script hands back (order.issued,
  * order.cancelled, unit.status) on the event bus, unit.status also on the
@@ -50,9 +52,11 @@ struct redisReply;
 #define CMD_TEXT_MAX		256	/* disposition, reason */
 
 /* msg.c: the two messages the commander consumes, checked. */
+#define CMD_CANDS_TEXT	(CMD_CANDIDATES_MAX * (CMD_ID_MAX + 1))
 struct cmd_route {
 	char	incident_id[CMD_ID_MAX + 1];
 	int	tiers[CMD_TIERS_MAX];	/* tier numbers, as listed */
+	char	cands[CMD_TIERS_MAX][CMD_CANDS_TEXT];	/* "U1,U2,..." */
 	size_t	ntiers;
 };
 
@@ -99,6 +103,33 @@ struct commander_stats {
 	unsigned long long	failed;		/* scripts given up on */
 };
 
+/*
+ * batch.c.  The entries of one stream read as one call of a batch script
+ * (lib.lua's batch): each entry adds ngroups groups of width arguments
+ * (copied; all in one call), cmd_batch_send sends what was added (the
+ * consumer's batch callback, after the read's last entry) unless a call
+ * of the batcher is unanswered: then it goes when that one has answered.
+ * log gets the result of each group ('error' ones are logged and counted
+ * here); each entry is done (entry.c) when its call has answered.
+ */
+struct cmd_batch;
+struct commander;
+struct cmd_entry;
+typedef void cmd_group_cb(struct commander *, struct cmd_entry *,
+    const char *result, const char *detail);
+struct cmd_batcher {
+	struct commander	*c;
+	struct np_redis_script	*script;
+	size_t			 width;
+	cmd_group_cb		*log;
+	struct cmd_batch	*open;		/* added, not sent */
+	size_t			 inflight;	/* calls unanswered */
+};
+/* 0, or -1 (nothing added: out of memory, too many groups). */
+int	cmd_batch_add(struct cmd_batcher *, struct cmd_entry *,
+	    size_t ngroups, const char **argv);
+void	cmd_batch_send(struct cmd_batcher *);
+
 struct commander {
 	struct np_svc		 svc;
 	struct commander_conf	 conf;
@@ -119,6 +150,9 @@ struct commander {
 	struct np_redis_script	 s_seed;
 	struct np_redis_script	 s_redispatch;
 	struct np_redis_script	 s_cancel;
+	struct cmd_batcher	 b_routes;	/* dispatch.lua */
+	struct cmd_batcher	 b_status;	/* status.lua */
+	struct cmd_batcher	 b_cancel;	/* cancel.lua */
 
 	char			 k_ackdue[160];
 	char			 k_orders[160];
@@ -143,7 +177,8 @@ struct commander {
  * call is re-sent (now re-read) while Redis is unreachable or the
  * connection drops, with a back-off, until it answers or the commander
  * stops.  done gets the reply -- an array {result, detail, due, frames}
- * whose frames were already published -- or NULL when the call was given
+ * (a batch script's: {'batch', groups, due, {results}, frames}) whose
+ * frames were already published -- or NULL when the call was given
  * up (error reply: logged; stopping).  done is never called from inside
  * cmd_eval.  -1 when stopping or out of memory.
  */
@@ -195,14 +230,23 @@ void		  cmd_entry_refuse(struct commander *, struct np_consumer *,
 void	cmd_city_load(struct commander *);
 void	cmd_seed(struct commander *, void (*done)(struct commander *));
 
-/* routes.c, status.c: the stream handlers. */
+/* routes.c, status.c: the stream handlers and batch callbacks. */
+void	cmd_routes_init(struct commander *);
 void	cmd_on_route(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
+void	cmd_routes_batch(struct np_consumer *, void *);
+void	cmd_status_init(struct commander *);
 void	cmd_on_status(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
-/* escalations.c: the tracker's redispatch steps (s:escalations). */
+void	cmd_status_batch(struct np_consumer *, void *);
+/*
+ * escalations.c: the tracker's redispatch steps (s:escalations) and
+ * closed incidents (s:closed).
+ */
+void	cmd_escalations_init(struct commander *);
 void	cmd_on_escalation(struct np_consumer *,
 	    const struct np_stream_entry *, void *);
+void	cmd_escalations_batch(struct np_consumer *, void *);
 
 /* ackdue.c: the ack-deadline timer. */
 void	cmd_ackdue_init(struct commander *);

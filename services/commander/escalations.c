@@ -7,7 +7,8 @@
  * command centre) is not the commander's business and is acked at once.
  * Entries of s:closed: incident.closed runs cancel.lua, which takes back
  * every order still live (a supervisor may close an incident while units
- * are out) and releases the units.
+ * are out) and releases the units -- the closed incidents of one read in
+ * one call (batch.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,30 @@ script_done(struct commander *c, const redisReply *r, void *arg)
 		    cmd_detail(r));
 	cmd_ackdue_note(c, cmd_due(r));
 	cmd_entry_done(e, cmd_keep(c, r));
+}
+
+/* Most closed incidents have no live order left: debug level. */
+static void
+cancel_log(struct commander *c, struct cmd_entry *e, const char *result,
+    const char *detail)
+{
+	if (strcmp(detail, "0") == 0)
+		log_debug("entry %s: %s %s", e->id, result, detail);
+	else
+		log_info("entry %s: %s %s", e->id, result, detail);
+}
+
+void
+cmd_escalations_init(struct commander *c)
+{
+	c->b_cancel = (struct cmd_batcher){ .c = c, .script = &c->s_cancel,
+	    .width = 1, .log = cancel_log };
+}
+
+void
+cmd_escalations_batch(struct np_consumer *consumer, void *arg)
+{
+	cmd_batch_send(&((struct commander *)arg)->b_cancel);
 }
 
 /* What the message asks (inc, tier filled), or -1 with err naming the field. */
@@ -90,7 +115,6 @@ cmd_on_escalation(struct np_consumer *consumer,
 	struct commander *c = arg;
 	const char *stream = consumer == c->closed ? "s:closed" :
 	    "s:escalations";
-	struct np_redis_script *script;
 	struct cmd_entry *e;
 	const char *msg, *argv[2];
 	char err[512], inc[CMD_ID_MAX + 1], tier[8];
@@ -111,12 +135,18 @@ cmd_on_escalation(struct np_consumer *consumer,
 		return;
 	argv[0] = inc;
 	argv[1] = tier;
-	script = rv == ASK_CANCEL ? &c->s_cancel : &c->s_redispatch;
 	e->pending = 1;
-	if (cmd_eval(c, script, rv == ASK_CANCEL ? 1 : 2, argv, script_done,
+	if (rv == ASK_CANCEL) {
+		if (cmd_batch_add(&c->b_cancel, e, 1, argv) == -1) {
+			log_warnx("%s entry %s: cannot run cancel", stream,
+			    ent->id);
+			e->keep = 1;
+		}
+		cmd_entry_done(e, 0);
+	} else if (cmd_eval(c, &c->s_redispatch, 2, argv, script_done,
 	    e) == -1) {
-		log_warnx("%s entry %s: cannot run %s", stream, ent->id,
-		    script->name);
+		log_warnx("%s entry %s: cannot run redispatch", stream,
+		    ent->id);
 		cmd_entry_done(e, 1);
 	}
 }

@@ -2,7 +2,8 @@
  * eval.c: running the commander's scripts.
  *
  * Each script body is lib.lua followed by its own file (seed.lua stands
- * alone), built once at start.  np_call copies a call's arguments and
+ * alone), built once at start; dispatch, status and cancel take a stream
+ * read's entries at once (batch.c).  np_call copies a call's arguments and
  * re-sends it, with a doubling back-off, while Redis is unreachable, the
  * connection drops before the answer (the outcome is unknown, but every
  * script is idempotent, so running it again is safe) or Redis answers
@@ -170,6 +171,7 @@ op_done(const redisReply *reply, void *arg)
 		c->stats.failed++;
 		reply = NULL;
 	}
+	/* frames are strings (a batch's results, an array, are not) */
 	for (i = 3; reply != NULL && i < reply->elements; i++)
 		if (reply->element[i]->type == REDIS_REPLY_STRING)
 			publish(c, reply->element[i]->str,

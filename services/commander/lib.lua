@@ -20,6 +20,11 @@
 -- frame, frame, ...}: each frame "<topic> <json>" is a live event for the
 -- buses (order.issued, order.cancelled, unit.status), published by the
 -- commander after the script -- nanomsg is best effort, Redis the truth.
+-- The batch scripts (dispatch, status, cancel: one call per stream read)
+-- take their arguments as groups of a fixed width, one group per stream
+-- entry (per tier for dispatch), and answer {'batch', groups, earliest
+-- new ack deadline, {result, detail, result, detail, ...}, frames...}
+-- (batch below).
 local P, NOW, ACK_MS = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ACKDUE, ORDERS = KEYS[1], KEYS[2]
 local FRAMES, DUE = {}, 0
@@ -48,37 +53,52 @@ local function timeline(inc, event, fields)
 end
 
 -- Move the incident's state forward to s (never back, never from a state
--- this script does not know); true when it changed.
-local function advance(inc, s)
+-- this script does not know); true when it changed.  cur: the state when
+-- the caller has just read it.
+local function advance(inc, s, cur)
   local key = P .. 'inc:' .. inc
-  local cur = redis.call('HGET', key, 'state')
+  if cur == nil then cur = redis.call('HGET', key, 'state') end
   if cur and not (RANK[cur] and RANK[cur] < RANK[s]) then return false end
   redis.call('HSET', key, 'state', s)
   return true
 end
 
 -- Set a unit's status (and, for a reservation, its order and incident)
--- and tell the buses.
-local function unit_status(uid, status, oid, inc)
+-- and tell the buses -- unless quiet: acked, enroute and onscene are what
+-- the unit itself said, and the gateway has published that already.
+local function unit_status(uid, status, oid, inc, quiet)
   local key = P .. 'unit:' .. uid
-  local ev = {unit_id = uid, status = status}
   if oid then
     redis.call('HSET', key, 'status', status, 'order', oid, 'incident', inc)
-    ev.order_id, ev.incident_id = oid, inc
   else
     redis.call('HSET', key, 'status', status)
   end
+  if quiet then return end
+  local ev = {unit_id = uid, status = status, order_id = oid,
+              incident_id = oid and inc}
   frame('unit.status', cjson.encode(envelope('unit.status', ev)))
 end
 
 -- The unit is free again (status: available, or unreachable after a
--- missed ack), but only if it still holds this order.
-local function release(uid, oid, status)
+-- missed ack), but only if it still holds this order (held: its order
+-- field when the caller has just read it, else read here).
+local function release(uid, oid, status, held)
   local key = P .. 'unit:' .. uid
-  if redis.call('HGET', key, 'order') ~= oid then return false end
+  if held == nil then held = redis.call('HGET', key, 'order') end
+  if held ~= oid then return false end
   redis.call('HDEL', key, 'order', 'incident')
   unit_status(uid, status)
   return true
+end
+
+-- The order ids of an incident's tier: <inc>-T<tier>-1 .. -n, n that of
+-- the tier's current order (inc:<id>:asg <tier>; orders are numbered
+-- from 1 without gaps, the current one the last).
+local function tier_orders(inc, tier, cur)
+  local out = {}
+  local n = tonumber(string.match(cur, '(%d+)$')) or 0
+  for k = 1, n do out[k] = inc .. '-T' .. tier .. '-' .. k end
+  return out
 end
 
 local function route_tier(route, tier)
@@ -90,18 +110,20 @@ local function route_tier(route, tier)
   return nil
 end
 
--- The next attempt's order id: <incident>-T<tier>-<n>.
+-- The next attempt's order id, <incident>-T<tier>-<n>, its order:<oid>
+-- hash created (field id) so that no other attempt takes it.
 local function next_order_id(inc, tier, cur)
   local n = cur and tonumber(string.match(cur, '(%d+)$')) or 0
   local oid
   repeat
     n = n + 1
     oid = inc .. '-T' .. tier .. '-' .. n
-  until redis.call('EXISTS', P .. 'order:' .. oid) == 0
+  until redis.call('HSETNX', P .. 'order:' .. oid, 'id', oid) == 1
   return oid
 end
 
--- Create order oid for unit uid and send it to the gateway.
+-- Fill order oid (next_order_id made it) for unit uid and send it to the
+-- gateway.
 local function issue(inc, tier, oid, uid, f, route)
   local due = NOW + ACK_MS
   local m = envelope('order.issued', {
@@ -112,7 +134,7 @@ local function issue(inc, tier, oid, uid, f, route)
     ack_due = due})
   if f[7] and f[7] ~= '' then m.address = f[7] end
   local json = cjson.encode(m)
-  redis.call('HSET', P .. 'order:' .. oid, 'id', oid, 'incident_id', inc,
+  redis.call('HSET', P .. 'order:' .. oid, 'incident_id', inc,
              'unit_id', uid, 'tier', tier, 'state', 'issued',
              'issued_at', NOW, 'ack_due', due, 'msg', json)
   redis.call('ZADD', ACKDUE, due, oid)
@@ -136,6 +158,47 @@ local function retry_later(inc, tier)
   if DUE == 0 or due < DUE then DUE = due end
 end
 
+-- A run decodes each stored route once (an incident's tiers share it).
+local ROUTES = {}     -- stored route (JSON) -> decoded, or false
+
+local function decode_route(json)
+  local route = ROUTES[json]
+  if route == nil then
+    local ok, r = pcall(cjson.decode, json)
+    route = ok and type(r) == 'table' and r or false
+    ROUTES[json] = route
+  end
+  return route
+end
+
+-- Decoding a route costs more than the rest of a dispatch, and the
+-- commander has read the candidates of each tier of a route.decided
+-- already: dispatch.lua gives them here, by the message.  Where that very
+-- message is the incident's stored route, dispatch_next takes the tier's
+-- candidates from here and decodes the route only for what else it may
+-- need (lazy_route).
+local GIVEN = {}      -- route JSON -> {[tier] = {{unit_id = id}, ...}}
+
+local function give(json, tier, ids)
+  local g = GIVEN[json]
+  if not g then
+    g = {}
+    GIVEN[json] = g
+  end
+  local list = {}
+  for uid in string.gmatch(ids, '[^,]+') do
+    list[#list + 1] = {unit_id = uid}
+  end
+  g[tier] = list
+end
+
+local function lazy_route(json)
+  return setmetatable({}, {__index = function(_, k)
+    local r = decode_route(json)
+    if r then return r[k] end
+  end})
+end
+
 -- Reserve the next available candidate of the stored route for this tier
 -- unless the tier already holds an order.  Returns result, detail:
 --   'dispatched', order id     a unit was reserved and its order sent
@@ -145,7 +208,8 @@ end
 --   'closed' | 'noroute' | 'badroute' | 'notier', ''
 local function dispatch_next(inc, tier)
   local akey = P .. 'inc:' .. inc .. ':asg'
-  local cur = redis.call('HGET', akey, tier)
+  local a = redis.call('HMGET', akey, tier, tier .. '.next')
+  local cur = a[1]
   if cur and HOLDS[redis.call('HGET', P .. 'order:' .. cur, 'state')] then
     return 'held', cur
   end
@@ -153,12 +217,17 @@ local function dispatch_next(inc, tier)
                        'priority', 'lat', 'lon', 'address')
   if f[2] == 'cleared' or f[2] == 'closed' then return 'closed', '' end
   if not f[1] then return 'noroute', '' end
-  local ok, route = pcall(cjson.decode, f[1])
-  if not ok or type(route) ~= 'table' then return 'badroute', '' end
-  local t = route_tier(route, tier)
-  if not t then return 'notier', '' end
-  local cands = type(t.candidates) == 'table' and t.candidates or {}
-  local i = tonumber(redis.call('HGET', akey, tier .. '.next')) or 0
+  local route, cands
+  if GIVEN[f[1]] and GIVEN[f[1]][tier] then
+    route, cands = lazy_route(f[1]), GIVEN[f[1]][tier]
+  else
+    route = decode_route(f[1])
+    if not route then return 'badroute', '' end
+    local t = route_tier(route, tier)
+    if not t then return 'notier', '' end
+    cands = type(t.candidates) == 'table' and t.candidates or {}
+  end
+  local i = tonumber(a[2]) or 0
   while i < #cands do
     local c = cands[i + 1]
     i = i + 1
@@ -169,7 +238,7 @@ local function dispatch_next(inc, tier)
         local oid = next_order_id(inc, tier, cur)
         issue(inc, tier, oid, uid, f, route)
         redis.call('HSET', akey, tier, oid, tier .. '.next', i)
-        advance(inc, 'dispatched')
+        advance(inc, 'dispatched', f[2] or false)
         return 'dispatched', oid
       end
     end
@@ -188,6 +257,27 @@ end
 
 local function answer(result, detail)
   local out = {result, detail or '', DUE}
+  for _, fr in ipairs(FRAMES) do out[#out + 1] = fr end
+  return out
+end
+
+-- Run fn over the groups of width arguments from ARGV[4] on, each in a
+-- protected call of its own: a group that fails (a bug, bad data) answers
+-- 'error' and the message, its frames are dropped, and the other groups
+-- are applied as if each were a call of its own.
+local function batch(width, fn)
+  local res = {}
+  for i = 4, #ARGV - width + 1, width do
+    local nf = #FRAMES
+    local ok, r, d = pcall(fn, unpack(ARGV, i, i + width - 1))
+    if not ok then
+      for k = #FRAMES, nf + 1, -1 do FRAMES[k] = nil end
+      r, d = 'error', type(r) == 'table' and tostring(r.err) or tostring(r)
+    end
+    res[#res + 1] = r
+    res[#res + 1] = d or ''
+  end
+  local out = {'batch', tostring(#res / 2), DUE, res}
   for _, fr in ipairs(FRAMES) do out[#out + 1] = fr end
   return out
 end

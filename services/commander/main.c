@@ -34,23 +34,27 @@ static const struct np_conf_item commander_items[] = {
 };
 
 static struct np_consumer *
-consume(struct commander *c, const char *stream, np_consumer_cb *cb)
+consume(struct commander *c, const char *stream, np_consumer_cb *cb,
+    np_consumer_batch_cb *batch)
 {
 	struct np_consumer *co;
 
 	if ((co = np_svc_consumer(&c->svc, c->redis, stream, &c->conf.stream,
 	    cb, c)) == NULL)
 		fatalx("out of memory");
+	np_consumer_set_batch_cb(co, batch);
 	return co;
 }
 
 static void
 start(struct commander *c)
 {
-	c->routes = consume(c, c->k_routes, cmd_on_route);
-	c->status = consume(c, c->k_status, cmd_on_status);
-	c->escalations = consume(c, c->k_escalations, cmd_on_escalation);
-	c->closed = consume(c, c->k_closed, cmd_on_escalation);
+	c->routes = consume(c, c->k_routes, cmd_on_route, cmd_routes_batch);
+	c->status = consume(c, c->k_status, cmd_on_status, cmd_status_batch);
+	c->escalations = consume(c, c->k_escalations, cmd_on_escalation,
+	    cmd_escalations_batch);
+	c->closed = consume(c, c->k_closed, cmd_on_escalation,
+	    cmd_escalations_batch);
 	cmd_ackdue_start(c);
 	log_info("consuming %s, %s, %s and %s as %s", c->k_routes, c->k_status,
 	    c->k_escalations, c->k_closed, c->svc.conf.instance);
@@ -132,6 +136,9 @@ main(int argc, char **argv)
 	    "decisions into orders, follows the units' answers.",
 	    argc, argv, tables, 4);
 	cmd_scripts_init(c);
+	cmd_routes_init(c);
+	cmd_status_init(c);
+	cmd_escalations_init(c);
 	cmd_ackdue_init(c);
 	cmd_city_load(c);
 	np_svc_redis_conf(&c->svc, &rc);

@@ -4,7 +4,8 @@
  *
  * Only what the commander relies on is required: a route.decided needs
  * its incident and, per tier, the tier number and candidates with unit
- * ids (dispatch.lua reads the rest from the stored route and incident);
+ * ids, kept in order (dispatch.lua reads the rest from the stored route
+ * and incident);
  * a unit.status needs its unit, a known status and, for the order
  * statuses, the order.  Unknown extra fields are let through, so the
  * router and the gateway can add fields without breaking the commander;
@@ -72,10 +73,10 @@ get_text(json_t *obj, const char *key, char *out, struct np_jerr *e)
 static int
 route_tier(json_t *t, size_t i, struct cmd_route *r, struct np_jerr *e)
 {
-	char path[32], cpath[96];
+	char path[32], cpath[96], *ids;
 	long long tier;
 	json_t *cands, *c;
-	size_t k;
+	size_t k, off = 0;
 
 	snprintf(path, sizeof(path), "tiers[%zu]", i);
 	if (!json_is_object(t))
@@ -92,6 +93,8 @@ route_tier(json_t *t, size_t i, struct cmd_route *r, struct np_jerr *e)
 	if (json_array_size(cands) > CMD_CANDIDATES_MAX)
 		return np_jerr_set(e, path, "candidates", "has more than %d "
 		    "units", CMD_CANDIDATES_MAX);
+	ids = r->cands[r->ntiers];
+	ids[0] = '\0';
 	json_array_foreach(cands, k, c) {
 		char id[CMD_ID_MAX + 1];
 
@@ -100,6 +103,8 @@ route_tier(json_t *t, size_t i, struct cmd_route *r, struct np_jerr *e)
 			return np_jerr_set(e, cpath, NULL, "must be an object");
 		if (get_id(c, cpath, "unit_id", 1, id, e) == -1)
 			return -1;
+		off += snprintf(ids + off, CMD_CANDS_TEXT - off, "%s%s",
+		    k ? "," : "", id);
 	}
 	r->tiers[r->ntiers++] = (int)tier;
 	return 0;
@@ -114,7 +119,9 @@ cmd_route_parse(const char *msg, size_t len, struct cmd_route *r, char *err,
 	size_t i;
 	int rv = -1;
 
-	memset(r, 0, sizeof(*r));
+	/* not all of it: the candidate lists are large */
+	r->incident_id[0] = '\0';
+	r->ntiers = 0;
 	if ((j = np_json_parse(msg, len, &e)) == NULL)
 		return np_jerr_format(&e, err, errlen);
 	if (check_type(j, "route.decided", &e) == -1 ||

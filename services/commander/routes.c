@@ -1,9 +1,10 @@
 /*
- * routes.c: route.decided entries from s:routes.  Each tier of the
- * decision is one run of dispatch.lua (which stores the route with the
- * incident and reserves the tier's next available candidate); the entry
- * is acked when every tier has answered, so a crash in between replays
- * the entry and the tiers already held change nothing.
+ * routes.c: route.decided entries from s:routes.  Each tier of a
+ * decision is one argument group of dispatch.lua (which stores the route
+ * with the incident and reserves the tier's next available candidate),
+ * the tiers of every entry of one read in one call (batch.c); an entry is
+ * acked when that call has answered, so a crash in between replays the
+ * entry and the tiers already held change nothing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,17 +16,20 @@
 #include "np_stream.h"
 
 static void
-tier_done(struct commander *c, const redisReply *r, void *arg)
+tier_log(struct commander *c, struct cmd_entry *e, const char *result,
+    const char *detail)
 {
-	struct cmd_entry *e = arg;
-	const char *result = cmd_result(r);
-
 	if (strcmp(result, "dispatched") == 0)
-		log_info("order %s issued", cmd_detail(r));
-	else if (r != NULL)
+		log_info("order %s issued", detail);
+	else
 		log_info("route entry %s: tier %s", e->id, result);
-	cmd_ackdue_note(c, cmd_due(r));
-	cmd_entry_done(e, cmd_keep(c, r));
+}
+
+void
+cmd_routes_init(struct commander *c)
+{
+	c->b_routes = (struct cmd_batcher){ .c = c, .script = &c->s_dispatch,
+	    .width = 4, .log = tier_log };
 }
 
 void
@@ -35,8 +39,8 @@ cmd_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
 	struct commander *c = arg;
 	struct cmd_route route;
 	struct cmd_entry *e;
-	const char *msg, *argv[3];
-	char err[512], tier[8];
+	const char *msg, *argv[4 * CMD_TIERS_MAX];
+	char err[512], tier[CMD_TIERS_MAX][8];
 	size_t len, i;
 
 	if ((msg = cmd_entry_msg(c, consumer, ent, "s:routes", &len)) == NULL)
@@ -48,19 +52,30 @@ cmd_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
 	}
 	if ((e = cmd_entry_new(c, consumer, ent->id)) == NULL)
 		return;
-	argv[0] = route.incident_id;
-	argv[1] = tier;
-	argv[2] = msg;
-	e->pending = 1;			/* held until every tier is sent */
+	/*
+	 * The message once: the further tiers' groups find it stored.  The
+	 * candidates as read here spare the script decoding it.
+	 */
 	for (i = 0; i < route.ntiers; i++) {
-		snprintf(tier, sizeof(tier), "%d", route.tiers[i]);
-		e->pending++;
-		if (cmd_eval(c, &c->s_dispatch, 3, argv, tier_done, e) == -1) {
-			log_warnx("incident %s tier %s: cannot run dispatch",
-			    route.incident_id, tier);
-			cmd_entry_done(e, 1);
-		}
+		snprintf(tier[i], sizeof(tier[i]), "%d", route.tiers[i]);
+		argv[4 * i] = route.incident_id;
+		argv[4 * i + 1] = tier[i];
+		argv[4 * i + 2] = i == 0 ? msg : "";
+		argv[4 * i + 3] = route.cands[i];
+	}
+	e->pending = 1;			/* the guard */
+	if (route.ntiers > 0 &&
+	    cmd_batch_add(&c->b_routes, e, route.ntiers, argv) == -1) {
+		log_warnx("incident %s: cannot run dispatch",
+		    route.incident_id);
+		e->keep = 1;
 	}
 	log_debug("route for %s: %zu tiers", route.incident_id, route.ntiers);
-	cmd_entry_done(e, 0);		/* the guard */
+	cmd_entry_done(e, 0);
+}
+
+void
+cmd_routes_batch(struct np_consumer *consumer, void *arg)
+{
+	cmd_batch_send(&((struct commander *)arg)->b_routes);
 }

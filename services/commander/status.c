@@ -1,10 +1,11 @@
 /*
  * status.c: unit.status entries from s:status (the radio gateway's
- * reports).  One run of status.lua applies the status -- moving the
- * order, the unit and the incident, releasing the unit, dispatching the
- * next candidate after a decline -- and the entry is acked after it.
- * The tracker and feedback read the same stream in their own groups, so
- * entries are only acked here, never deleted.
+ * reports).  The entries of one read go to status.lua in one call
+ * (batch.c), which applies each in order -- moving the order, the unit
+ * and the incident, releasing the unit, dispatching the next candidate
+ * after a decline -- and each entry is acked after it.  The tracker and
+ * feedback read the same stream in their own groups, so entries are only
+ * acked here, never deleted.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,16 +16,29 @@
 #include "np_log.h"
 #include "np_stream.h"
 
+/* The unit's routine answers at debug level: four per order. */
 static void
-status_done(struct commander *c, const redisReply *r, void *arg)
+status_log(struct commander *c, struct cmd_entry *e, const char *result,
+    const char *detail)
 {
-	struct cmd_entry *e = arg;
+	static const char *const routine[] = { "acked", "enroute", "onscene",
+	    "clear", NULL };
+	const char *const *r;
 
-	if (r != NULL)
-		log_info("status entry %s: %s %s", e->id, cmd_result(r),
-		    cmd_detail(r));
-	cmd_ackdue_note(c, cmd_due(r));
-	cmd_entry_done(e, cmd_keep(c, r));
+	for (r = routine; *r != NULL; r++)
+		if (strcmp(result, *r) == 0) {
+			log_debug("status entry %s: %s %s", e->id, result,
+			    detail);
+			return;
+		}
+	log_info("status entry %s: %s %s", e->id, result, detail);
+}
+
+void
+cmd_status_init(struct commander *c)
+{
+	c->b_status = (struct cmd_batcher){ .c = c, .script = &c->s_status,
+	    .width = 5, .log = status_log };
 }
 
 void
@@ -52,9 +66,16 @@ cmd_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 	argv[2] = st.order_id;
 	argv[3] = st.disposition;
 	argv[4] = st.reason;
-	e->pending = 1;
-	if (cmd_eval(c, &c->s_status, 5, argv, status_done, e) == -1) {
+	e->pending = 1;			/* the guard */
+	if (cmd_batch_add(&c->b_status, e, 1, argv) == -1) {
 		log_warnx("s:status entry %s: cannot run status", ent->id);
-		cmd_entry_done(e, 1);
+		e->keep = 1;
 	}
+	cmd_entry_done(e, 0);
+}
+
+void
+cmd_status_batch(struct np_consumer *consumer, void *arg)
+{
+	cmd_batch_send(&((struct commander *)arg)->b_status);
 }

@@ -1,4 +1,5 @@
--- status.lua (after lib.lua): one unit.status from the radio gateway.
+-- status.lua (after lib.lua): the unit.status entries of one read of
+-- s:status, in order, each as if it were a call of its own.
 --
 -- Order statuses move the order only from the states their transition
 -- allows (TRANSITIONS below), so a replayed or late status changes
@@ -17,14 +18,14 @@
 -- too: an unreachable unit without an order is available again, even
 -- when what it says is too late to change its old order.
 --
--- ARGV: 4 unit id, 5 status, 6 order id, 7 disposition, 8 reason ('' when
---       absent; the order knows its incident)
--- Answers {result, detail, earliest new ack deadline, frames...}; result
--- is the status applied, or 'ignored' / 'unknown_unit' / 'unknown_order'
--- / 'mismatch' with the reason in detail.
-local uid, status, oid = ARGV[4], ARGV[5], ARGV[6]
-local disposition, reason = ARGV[7], ARGV[8]
-
+-- The unit's own acked, enroute and onscene are not published again
+-- (the gateway has); its reservation, release and link changes are.
+--
+-- ARGV: 4.. per entry: unit id, status, order id, disposition, reason (''
+--       when absent; the order knows its incident)
+-- Answers as batch (lib.lua); per entry, result is the status applied, or
+-- 'ignored' / 'unknown_unit' / 'unknown_order' / 'mismatch' with the
+-- reason in detail.
 local TRANSITIONS = {
   acked    = {to = 'acked', stamp = 'acked_at', unit = 'acked',
               incident = 'acked', from = {issued = true}},
@@ -40,81 +41,93 @@ local TRANSITIONS = {
 }
 local LIVE = {issued = true, acked = true, enroute = true, onscene = true}
 
-local ukey = P .. 'unit:' .. uid
-if redis.call('EXISTS', ukey) == 0 then return answer('unknown_unit', uid) end
-
-if status == 'online' or status == 'offline' then
-  local u = redis.call('HMGET', ukey, 'status', 'order', 'link')
+-- online / offline: the unit's link.
+local function link(uid, ukey, status, u)
   if u[3] ~= status then redis.call('HSET', ukey, 'link', status) end
   local free = not u[2] or u[2] == ''
   if status == 'online' and free and
       (u[1] == 'unreachable' or u[1] == 'offline') then
     unit_status(uid, 'available')
-    return answer('online', 'available')
+    return 'online', 'available'
   elseif status == 'offline' and free and u[1] == 'available' then
     unit_status(uid, 'offline')
-    return answer('offline', 'offline')
+    return 'offline', 'offline'
   end
-  return answer('ignored', u[1] or '')
-end
-
-local u = redis.call('HMGET', ukey, 'status', 'order')
-if u[1] == 'unreachable' and (not u[2] or u[2] == '') then
-  unit_status(uid, 'available')
-end
-
-local tr = TRANSITIONS[status]
-if not tr then return answer('ignored', 'status ' .. status) end
-local okey = P .. 'order:' .. oid
-local o = redis.call('HMGET', okey, 'state', 'unit_id', 'incident_id', 'tier')
-if not o[1] then return answer('unknown_order', oid) end
-if o[2] ~= uid then return answer('mismatch', o[2]) end
-if not tr.from[o[1]] then return answer('ignored', o[1]) end
-
-local inc, tier = o[3], tonumber(o[4])
-redis.call('HSET', okey, 'state', tr.to)
-if tr.stamp then redis.call('HSET', okey, tr.stamp, NOW) end
-redis.call('ZREM', ACKDUE, oid)
--- the unit made this change; the commander only recorded it
-local ev = {unit_id = uid, order_id = oid, tier = tier, by = 'unit:' .. uid,
-            via = 'commander'}
-if status == 'clear' and disposition ~= '' then
-  redis.call('HSET', okey, 'disposition', disposition)
-  ev.disposition = disposition
-elseif status == 'declined' and reason ~= '' then
-  redis.call('HSET', okey, 'reason', reason)
-  ev.reason = reason
-end
-timeline(inc, tr.event or tr.to, ev)
-
-if tr.unit then
-  if redis.call('HGET', ukey, 'order') == oid then
-    unit_status(uid, tr.unit, oid, inc)
-  end
-  advance(inc, tr.incident)
-  return answer(status, oid)
-end
-release(uid, oid, 'available')
-if status == 'declined' then
-  return answer('declined', oid .. ' ' .. table.concat({dispatch_next(inc,
-                tier)}, ' '))
+  return 'ignored', u[1] or ''
 end
 
 -- clear: the incident is cleared once none of its orders is live -- all
 -- of them, not only each tier's current one (after a re-dispatch two
--- units of a tier may be out).  A tier's orders are <inc>-T<tier>-1..n.
-local asg = redis.call('HGETALL', P .. 'inc:' .. inc .. ':asg')
-for i = 1, #asg, 2 do
-  if not string.find(asg[i], '.', 1, true) then
-    local n = 1
-    while true do
-      local st = redis.call('HGET', P .. 'order:' .. inc .. '-T' .. asg[i] ..
-                            '-' .. n, 'state')
-      if not st then break end
-      if LIVE[st] then return answer('clear', oid) end
-      n = n + 1
+-- units of a tier may be out).
+local function cleared(inc, oid)
+  local asg = redis.call('HGETALL', P .. 'inc:' .. inc .. ':asg')
+  for i = 1, #asg, 2 do
+    if not string.find(asg[i], '.', 1, true) then
+      for _, o in ipairs(tier_orders(inc, asg[i], asg[i + 1])) do
+        if o ~= oid and
+            LIVE[redis.call('HGET', P .. 'order:' .. o, 'state')] then
+          return
+        end
+      end
     end
   end
+  advance(inc, 'cleared')
 end
-advance(inc, 'cleared')
-return answer('clear', oid)
+
+local function apply(uid, status, oid, disposition, reason)
+  local ukey = P .. 'unit:' .. uid
+  -- every writer of unit:<id> sets one of status, id, lat, link
+  local u = redis.call('HMGET', ukey, 'status', 'order', 'link', 'id', 'lat')
+  if not (u[1] or u[3] or u[4] or u[5]) and
+      redis.call('EXISTS', ukey) == 0 then
+    return 'unknown_unit', uid
+  end
+  if status == 'online' or status == 'offline' then
+    return link(uid, ukey, status, u)
+  end
+  if u[1] == 'unreachable' and (not u[2] or u[2] == '') then
+    unit_status(uid, 'available')
+  end
+
+  local tr = TRANSITIONS[status]
+  if not tr then return 'ignored', 'status ' .. status end
+  local okey = P .. 'order:' .. oid
+  local o = redis.call('HMGET', okey, 'state', 'unit_id', 'incident_id',
+                       'tier')
+  if not o[1] then return 'unknown_order', oid end
+  if o[2] ~= uid then return 'mismatch', o[2] end
+  if not tr.from[o[1]] then return 'ignored', o[1] end
+
+  local inc, tier = o[3], tonumber(o[4])
+  -- the unit made this change; the commander only recorded it
+  local ev = {unit_id = uid, order_id = oid, tier = tier,
+              by = 'unit:' .. uid, via = 'commander'}
+  local set = {'state', tr.to}
+  if tr.stamp then set[3], set[4] = tr.stamp, NOW end
+  if status == 'clear' and disposition ~= '' then
+    set[#set + 1], set[#set + 2] = 'disposition', disposition
+    ev.disposition = disposition
+  elseif status == 'declined' and reason ~= '' then
+    set[#set + 1], set[#set + 2] = 'reason', reason
+    ev.reason = reason
+  end
+  redis.call('HSET', okey, unpack(set))
+  -- only an issued order waits for its ack
+  if o[1] == 'issued' then redis.call('ZREM', ACKDUE, oid) end
+  timeline(inc, tr.event or tr.to, ev)
+
+  if tr.unit then
+    if u[2] == oid then unit_status(uid, tr.unit, oid, inc, true) end
+    advance(inc, tr.incident)
+    return status, oid
+  end
+  release(uid, oid, 'available', u[2] or false)
+  if status == 'declined' then
+    return 'declined', oid .. ' ' .. table.concat({dispatch_next(inc,
+                                                  tier)}, ' ')
+  end
+  cleared(inc, oid)
+  return 'clear', oid
+end
+
+return batch(5, apply)

@@ -35,12 +35,15 @@ START_TEST(route_gives_incident_and_tiers_in_order)
 	struct cmd_route r;
 
 	ck_assert_int_eq(route(ROUTE("[{\"tier\":2,\"deadline_s\":180,"
-	    "\"candidates\":[" CAND("U-1") "]},{\"tier\":1,\"deadline_s\":60,"
-	    "\"candidates\":[]}]"), &r), 0);
+	    "\"candidates\":[" CAND("U-1") "," CAND("U-7") "]},{\"tier\":1,"
+	    "\"deadline_s\":60,\"candidates\":[]}]"), &r), 0);
 	ck_assert_str_eq(r.incident_id, "I-20261123-AB12CD");
 	ck_assert_uint_eq(r.ntiers, 2);
 	ck_assert_int_eq(r.tiers[0], 2);
 	ck_assert_int_eq(r.tiers[1], 1);
+	/* the candidates in order, for dispatch.lua */
+	ck_assert_str_eq(r.cands[0], "U-1,U-7");
+	ck_assert_str_eq(r.cands[1], "");
 	ck_assert_int_eq(route(ROUTE("[]"), &r), 0);
 	ck_assert_uint_eq(r.ntiers, 0);
 }

@@ -33,8 +33,8 @@ START_TEST(ack_enroute_onscene_advance_order_unit_and_incident)
 	ck_assert_str_eq(tc_hget(rc, "unit:U1", "status"), "acked");
 	ck_assert_str_eq(tc_hget(rc, "inc:I-1", "state"), "acked");
 	ck_assert_int_eq(tc_int(rc, "ZCARD " P "orders:ackdue"), 1);
-	ck_assert_int_eq(o.nframes, 1);
-	ck_assert_ptr_nonnull(strstr(o.frames[0], "\"status\":\"acked\""));
+	/* what the unit said is on the buses already (the gateway) */
+	ck_assert_int_eq(o.nframes, 0);
 
 	o = tc_status(rc, "U1", "enroute", "I-1-T1-1", "", T0 + 6);
 	ck_assert_str_eq(tc_hget(rc, "unit:U1", "status"), "enroute");
