@@ -87,10 +87,11 @@ trk_scripts_free(struct tracker *t)
 static int
 well_formed(const redisReply *r)
 {
-	return r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+	return r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 4 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
 	    r->element[1]->type == REDIS_REPLY_STRING &&
-	    r->element[2]->type == REDIS_REPLY_INTEGER;
+	    r->element[2]->type == REDIS_REPLY_INTEGER &&
+	    r->element[3]->type == REDIS_REPLY_ARRAY;
 }
 
 const char *
@@ -143,7 +144,7 @@ call_done(const redisReply *reply, void *arg)
 		t->stats.failed++;
 		reply = NULL;
 	}
-	for (i = 3; reply != NULL && i < reply->elements; i++)
+	for (i = 4; reply != NULL && i < reply->elements; i++)
 		if (reply->element[i]->type == REDIS_REPLY_STRING)
 			publish(t, reply->element[i]->str,
 			    reply->element[i]->len);

@@ -7,7 +7,9 @@
 -- state missed, mark.missed on s:escalations.  Every step puts an
 -- escalation {step, action} on s:escalations and the timeline, and the
 -- next step of the ladder goes into marks:due at due + step * step_s.
--- An incident already cleared or closed escalates no more.
+-- An incident already cleared or closed escalates no more.  Numbers stay
+-- text (num_s) and the messages are written out as cjson would: up to
+-- tens of thousands of steps may come due in a second.
 --
 -- ARGV: 4 track.step_s, 5 track.ladder ("redispatch,supervisor,command"),
 --       6 most members handled by one run
@@ -18,40 +20,60 @@ for a in string.gmatch(ARGV[5], '[^,]+') do LADDER[#LADDER + 1] = a end
 local DONE = {met = true, met_late = true}
 local ENDED = {cleared = true, closed = true}
 
-local function escalate(inc, tier, step, due, f)
-  local key = mark_key(inc)
-  local post = f[4] ~= false and f[4] or nil
+-- ',"name":"value"' for a value there, '' for one absent (false).
+local function opt(name, value)
+  if not value then return '' end
+  return ',"' .. name .. '":' .. jstr(value)
+end
+
+-- The fields of mark.missed and escalation after incident_id.
+local function head(mtype, inc, tier_s)
+  return '{"type":"' .. mtype .. '","v":1,"ts":' .. NOW_S ..
+      ',"src":"tracker","incident_id":' .. jstr(inc) .. ',"tier":' .. tier_s
+end
+
+-- f: the mark's state, due, step, post and type (false: none).
+local function escalate(inc, tier_s, step, due, f)
+  local key, step_s, action = mark_key(inc), STEPS[step], LADDER[step]
+  local due_s = num_s(f[2], due)
+  local set, tl = {tier_s .. '.step', step_s}, {}
+  local tl_head = '{"ts":' .. NOW_S .. ',"event":"'
   if step == 1 then
-    redis.call('HSET', key, tier .. '.state', 'missed')
-    emit('mark.missed', {incident_id = inc, tier = tier, due = due,
-                         post = post, incident_type = f[5] or nil}, true)
-    timeline(inc, 'mark_missed', {tier = tier, due = due})
+    set[3], set[4] = tier_s .. '.state', 'missed'
+    emit_json('mark.missed', head('mark.missed', inc, tier_s) ..
+        ',"due":' .. due_s .. opt('post', f[4]) ..
+        opt('incident_type', f[5]) .. '}', true)
+    tl[1] = tl_head .. 'mark_missed","by":"tracker","tier":' .. tier_s ..
+        ',"due":' .. due_s .. '}'
   end
-  redis.call('HSET', key, tier .. '.step', step)
-  emit('escalation', {incident_id = inc, tier = tier, step = step,
-                      action = LADDER[step], post = post,
-                      district = DISTRICT}, true)
-  timeline(inc, 'escalation', {tier = tier, step = step,
-                               action = LADDER[step]})
+  redis.call('HSET', key, unpack(set))
+  emit_json('escalation', head('escalation', inc, tier_s) .. ',"step":' ..
+      step_s .. ',"action":' .. jstr(action) .. opt('post', f[4]) ..
+      ',"district":' .. jstr(DISTRICT) .. '}', true)
+  tl[#tl + 1] = tl_head .. 'escalation","by":"tracker","tier":' .. tier_s ..
+      ',"step":' .. step_s .. ',"action":' .. jstr(action) .. '}'
+  redis.call('RPUSH', P .. 'inc:' .. inc .. ':tl', unpack(tl))
   if LADDER[step + 1] then
-    redis.call('ZADD', DUEZ, due + step * STEP_MS, member(inc, tier, step + 1))
+    redis.call('ZADD', DUEZ, string.format('%d', due + step * STEP_MS),
+               member(inc, tier_s, STEPS[step + 1]))
   end
 end
 
 local fired = 0
-local due = redis.call('ZRANGEBYSCORE', DUEZ, '-inf', NOW, 'LIMIT', 0,
+local due = redis.call('ZRANGEBYSCORE', DUEZ, '-inf', NOW_S, 'LIMIT', 0,
                        tonumber(ARGV[6]))
 for _, m in ipairs(due) do
   redis.call('ZREM', DUEZ, m)
-  local inc, tier, step = string.match(m, '^(.+)|(%d+)|(%d+)$')
+  local inc, tier_s, step = string.match(m, '^(.+)|(%d+)|(%d+)$')
   if inc then
-    tier, step = tonumber(tier), tonumber(step)
-    local f = redis.call('HMGET', mark_key(inc), tier .. '.state',
-                         tier .. '.due', tier .. '.step', 'post', 'type')
+    local tier = tonumber(tier_s)
+    tier_s, step = num_s(tier_s, tier), tonumber(step)
+    local f = redis.call('HMGET', mark_key(inc), tier_s .. '.state',
+                         tier_s .. '.due', tier_s .. '.step', 'post', 'type')
     local istate = redis.call('HGET', P .. 'inc:' .. inc, 'state')
     if f[1] and not DONE[f[1]] and tonumber(f[2]) and LADDER[step] and
         step == (tonumber(f[3]) or 0) + 1 and not ENDED[istate] then
-      escalate(inc, tier, step, tonumber(f[2]), f)
+      escalate(inc, tier_s, step, tonumber(f[2]), f)
       fired = fired + 1
     end
   end

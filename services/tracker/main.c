@@ -37,13 +37,15 @@ static const struct np_conf_item tracker_items[] = {
 };
 
 static struct np_consumer *
-consume(struct tracker *t, const char *stream, np_consumer_cb *cb)
+consume(struct tracker *t, const char *stream, np_consumer_cb *cb,
+    np_consumer_batch_cb *read)
 {
 	struct np_consumer *co;
 
 	if ((co = np_svc_consumer(&t->svc, t->redis, stream, &t->conf.stream,
 	    cb, t)) == NULL)
 		fatalx("out of memory");
+	np_consumer_set_batch_cb(co, read);
 	return co;
 }
 
@@ -111,8 +113,10 @@ main(int argc, char **argv)
 	t->bus_events = np_svc_pub(&t->svc, t->conf.bus.events, "events");
 	t->health = np_svc_health(&t->svc, NULL, NULL);
 	np_svc_on_stop(&t->svc, tracker_stop, t);
-	t->routes = consume(t, t->k_routes, trk_on_route);
-	t->status = consume(t, t->k_status, trk_on_status);
+	t->b_routes = trk_batch_new(t, &t->s_arm);
+	t->b_status = trk_batch_new(t, &t->s_met);
+	t->routes = consume(t, t->k_routes, trk_on_route, trk_routes_read);
+	t->status = consume(t, t->k_status, trk_on_status, trk_status_read);
 	trk_due_start(t);
 	log_info("consuming %s and %s as %s", t->k_routes, t->k_status,
 	    t->svc.conf.instance);
@@ -124,6 +128,8 @@ main(int argc, char **argv)
 	np_consumer_free(t->routes);
 	np_consumer_free(t->status);
 	trk_due_stop(t);
+	trk_batch_free(t->b_routes);
+	trk_batch_free(t->b_status);
 	np_redis_free(t->redis);
 	np_sock_free(t->bus_events);
 	np_sock_free(t->health);

@@ -1,8 +1,10 @@
 /*
- * streams.c: the tracker's two stream handlers.  An entry is acked once
- * its script has answered (never before: a crash replays it and the
- * script finds its work done), or at once when it cannot matter: no msg,
- * a message refused (logged), a status that meets no mark.  The
+ * streams.c: the tracker's two stream handlers.  An entry goes into its
+ * read's batch (batch.c: one script call per read, each entry acked once
+ * the call has answered), or is acked at once when it cannot matter: no
+ * msg, a message refused (logged), a status that meets no mark (most of
+ * them are told by a look at the raw text, not parsed: a malformed one
+ * of those is acked unlogged -- the commander refuses it loudly).  The
  * commander and feedback read the same streams in their own groups.
  */
 #include <stdio.h>
@@ -14,28 +16,6 @@
 #include "np_log.h"
 #include "np_stream.h"
 #include "tracker.h"
-
-struct trk_entry {
-	struct np_consumer	*consumer;
-	char			 id[48];
-};
-
-static void
-entry_done(struct tracker *t, const redisReply *r, void *arg)
-{
-	struct trk_entry *e = arg;
-	const char *result = trk_result(r);
-
-	if (r != NULL)
-		log_info("entry %s: %s %s", e->id, result, trk_detail(r));
-	if (strncmp(result, "met", 3) == 0)
-		t->stats.met++;
-	trk_due_note(t, r);
-	/* given up because we stop: the next run replays the entry */
-	if (r != NULL || !t->svc.stopping)
-		np_consumer_ack(e->consumer, e->id);
-	free(e);
-}
 
 /* The msg of an entry, or NULL (stopping: left pending; none: acked). */
 static const char *
@@ -54,23 +34,13 @@ entry_msg(struct tracker *t, struct np_consumer *consumer,
 	return msg;
 }
 
+/* Into the read's batch (sent by the batch callbacks below). */
 static void
-run(struct tracker *t, struct np_consumer *consumer, const char *id,
-    struct np_redis_script *s, int argc, const char **argv)
+run(struct trk_batch *b, struct np_consumer *consumer, const char *id,
+    int argc, const char **argv)
 {
-	struct trk_entry *e;
-
-	if ((e = calloc(1, sizeof(*e))) == NULL) {
+	if (trk_batch_add(b, consumer, id, argc, argv) == -1)
 		log_warnx("entry %s: out of memory; left pending", id);
-		return;
-	}
-	e->consumer = consumer;
-	snprintf(e->id, sizeof(e->id), "%s", id);
-	if (trk_eval(t, s, argc, argv, entry_done, e) == -1) {
-		log_warnx("entry %s: cannot run %s; left pending", id,
-		    s->name);
-		free(e);
-	}
 }
 
 static void
@@ -87,26 +57,22 @@ trk_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
     void *arg)
 {
 	struct tracker *t = arg;
-	struct trk_route route;
-	const char *msg, *argv[5];
-	char err[512], m[3][16];
+	struct trk_route r;
+	struct trk_arm_args a;
+	const char *msg;
+	char err[512];
 	size_t len;
-	int i;
 
 	if ((msg = entry_msg(t, consumer, ent, &len)) == NULL)
 		return;
-	if (trk_route_parse(msg, len, &route, err, sizeof(err)) == -1) {
+	if (trk_route_parse(msg, len, t->conf.mark_s, &r, err,
+	    sizeof(err)) == -1) {
 		refuse(t, consumer, ent->id, err);
 		return;
 	}
 	t->stats.armed++;
-	argv[0] = route.incident_id;
-	argv[1] = msg;
-	for (i = 0; i < 3; i++) {
-		snprintf(m[i], sizeof(m[i]), "%d", t->conf.mark_s[i]);
-		argv[2 + i] = m[i];
-	}
-	run(t, consumer, ent->id, &t->s_arm, 5, argv);
+	trk_arm_args(&r, &a);
+	run(t->b_routes, consumer, ent->id, a.argc, a.argv);
 }
 
 void
@@ -121,6 +87,11 @@ trk_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 
 	if ((msg = entry_msg(t, consumer, ent, &len)) == NULL)
 		return;
+	/* most statuses (enroute, clear, online...): no need to parse */
+	if (!trk_status_maybe(msg, len)) {
+		np_consumer_ack(consumer, ent->id);
+		return;
+	}
 	if (trk_status_parse(msg, len, &st, err, sizeof(err)) == -1) {
 		refuse(t, consumer, ent->id, err);
 		return;
@@ -134,5 +105,17 @@ trk_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 	argv[0] = st.order_id;
 	argv[1] = st.status;
 	argv[2] = ts;
-	run(t, consumer, ent->id, &t->s_met, 3, argv);
+	run(t->b_status, consumer, ent->id, 3, argv);
+}
+
+void
+trk_routes_read(struct np_consumer *consumer, void *arg)
+{
+	trk_batch_flush(((struct tracker *)arg)->b_routes);
+}
+
+void
+trk_status_read(struct np_consumer *consumer, void *arg)
+{
+	trk_batch_flush(((struct tracker *)arg)->b_status);
 }

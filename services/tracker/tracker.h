@@ -7,18 +7,21 @@
  * twice.  The C side only moves messages and keeps one timer:
  *
  *   s:routes  route.decided --> arm.lua  --> XACK
- *   s:status  unit.status   --> met.lua  --> XACK (acked/onscene of an
- *                                            order; the rest acked at once)
+ *   s:status  unit.status   --> met.lua  --> XACK (onscene of an order,
+ *                                            acked of a tier 1 order; the
+ *                                            rest acked at once)
  *   timer (earliest member of marks:due) --> fire.lua --> s:escalations
  *
+ * One script call per read of a stream, answering each entry (batch.c).
  * Every script answers the earliest member left in marks:due and the
  * timer is re-armed for it after every call; at start a fire run catches
  * up with whatever came due while no tracker ran.  Frames the scripts
  * hand back (mark.met, mark.missed, escalation) go on the events bus.
  *
  * Files: msg.c (the two consumed messages, checked: pure, the
- * nptracker_logic library), eval.c (scripts, retries, frames), due.c
- * (the timer), streams.c (the stream handlers), main.c.
+ * nptracker_logic library), eval.c (scripts, retries, frames), batch.c
+ * (one call per read), due.c (the timer), streams.c (the stream
+ * handlers), main.c.
  */
 #ifndef TRACKER_H
 #define TRACKER_H
@@ -35,25 +38,60 @@ struct np_consumer;
 struct np_sock;
 struct np_stream_entry;
 struct redisReply;
+struct trk_batch;
 
 #define TRK_ID_MAX	64
 #define TRK_STEPS_MAX	9	/* ladder steps (met.lua clears 1..9) */
+#define TRK_TIERS_MAX	9	/* tiers 1..9 of a route.decided */
 
 /* msg.c: what the tracker needs of the messages it consumes. */
+struct trk_tier {
+	int		tier;		/* 1..TRK_TIERS_MAX */
+	long long	due;		/* t0 + its deadline (ms) */
+};
 struct trk_route {
-	char	incident_id[TRK_ID_MAX + 1];
+	char		incident_id[TRK_ID_MAX + 1];
+	long long	t0;
+	char		type[TRK_ID_MAX + 1];	/* "": none */
+	char		post[TRK_ID_MAX + 1];	/* post.id, "": none */
+	int		ntiers;		/* each tier once, as listed */
+	struct trk_tier	tiers[TRK_TIERS_MAX];
 };
 struct trk_status {
 	char	status[16];
 	char	order_id[TRK_ID_MAX + 1];	/* "" for link statuses */
 	long long ts;		/* when radiogw stored it (ms), 0: unknown */
 };
-/* 0, or -1 with err naming the field. */
-int	trk_route_parse(const char *msg, size_t len, struct trk_route *,
-	    char *err, size_t errlen);
+/*
+ * 0, or -1 with err naming the field.  A route's tiers are due at t0 +
+ * mark_s[tier - 1] s when that is set (not 0, tiers 1..3), else at t0 +
+ * the tier's deadline_s; a tier item without a usable tier (1..9) or
+ * deadline is skipped, as is a tier listed again.
+ */
+int	trk_route_parse(const char *msg, size_t len, const int mark_s[3],
+	    struct trk_route *, char *err, size_t errlen);
+/* arm.lua's arguments for one route (argv points into the struct). */
+#define TRK_ARM_ARGS	(5 + 2 * TRK_TIERS_MAX)
+struct trk_arm_args {
+	const char	*argv[TRK_ARM_ARGS];
+	int		 argc;
+	char		 t0[24], n[12];
+	char		 tier[TRK_TIERS_MAX][12], due[TRK_TIERS_MAX][24];
+};
+void	trk_arm_args(const struct trk_route *, struct trk_arm_args *);
 int	trk_status_parse(const char *msg, size_t len, struct trk_status *,
 	    char *err, size_t errlen);
-/* May this status meet a mark (acked or onscene of an order)? */
+/*
+ * 0 when the raw unit.status surely cannot count (neither "acked" nor
+ * "onscene" in it, and no escape that could spell one): acked unparsed.
+ */
+int	trk_status_maybe(const char *msg, size_t len);
+/* The tier an order id names (<incident>-T<tier>-<n>), or -1. */
+long	trk_order_tier(const char *order_id);
+/*
+ * May this status meet a mark: onscene of an order, or acked of a tier 1
+ * order?  The others are acked without a script call.
+ */
 int	trk_status_counts(const struct trk_status *);
 /* track.ladder "a,b,c": the number of steps, or -1 with err. */
 int	trk_ladder_check(const char *ladder, char *err, size_t errlen);
@@ -83,6 +121,8 @@ struct tracker {
 	struct np_caller	 caller;	/* script calls (eval.c) */
 	struct np_consumer	*routes;
 	struct np_consumer	*status;
+	struct trk_batch	*b_routes;	/* arm.lua calls (batch.c) */
+	struct trk_batch	*b_status;	/* met.lua calls */
 	struct np_sock		*bus_events;
 	struct np_sock		*health;	/* answers surveys */
 
@@ -105,8 +145,9 @@ struct tracker {
  * eval.c.  A script call with the common arguments (KEYS marks:due,
  * s:escalations; ARGV prefix, now, district) followed by argc more,
  * copied; re-sent with a back-off while Redis is unreachable.  done gets
- * the reply {result, detail, earliest, frames...} (frames published
- * already) or NULL when given up (error reply, or stopping).  -1 when
+ * the reply {result, detail, earliest, {answer per entry}, frames...}
+ * (frames published already) or NULL when given up (error reply, or
+ * stopping).  -1 when
  * stopping or out of memory; done is never called from inside trk_eval.
  */
 typedef void trk_done_cb(struct tracker *, const struct redisReply *,
@@ -125,10 +166,23 @@ void	trk_due_start(struct tracker *);	/* fire now, then re-arm */
 void	trk_due_note(struct tracker *, const struct redisReply *);
 void	trk_due_stop(struct tracker *);
 
-/* streams.c */
+/*
+ * batch.c: the entries of one read, collected, then sent as one script
+ * call whose answer acks each.  add: -1 when out of memory (the entry
+ * is left pending).
+ */
+struct trk_batch *trk_batch_new(struct tracker *, struct np_redis_script *);
+void	trk_batch_free(struct trk_batch *);
+int	trk_batch_add(struct trk_batch *, struct np_consumer *,
+	    const char *id, int argc, const char **argv);
+void	trk_batch_flush(struct trk_batch *);
+
+/* streams.c: the handlers, and the batch callbacks sending each read. */
 void	trk_on_route(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
 void	trk_on_status(struct np_consumer *, const struct np_stream_entry *,
 	    void *);
+void	trk_routes_read(struct np_consumer *, void *);
+void	trk_status_read(struct np_consumer *, void *);
 
 #endif

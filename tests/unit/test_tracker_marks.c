@@ -1,9 +1,10 @@
 /*
  * The tracker's scripts as the tracker runs them (lib.lua prepended to
- * arm.lua, met.lua, fire.lua) in a real redis-server: arming from a
- * route.decided, marks met in time and late, the ladder firing each step
- * exactly once (also after a long outage), replays changing nothing --
- * and the commander's redispatch.lua sending an extra unit once.
+ * arm.lua, met.lua, fire.lua; arm.lua given what msg.c reads of a
+ * route.decided) in a real redis-server: arming from a route.decided,
+ * marks met in time and late, the ladder firing each step exactly once
+ * (also after a long outage), replays changing nothing, and a batch of
+ * entries answered one by one, a failing entry leaving the others alone.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "np_testloop.h"
 #include "np_testredis.h"
 #include "np_testscript.h"
+#include "tracker.h"
 
 #define P	"np:{city}:"
 #define T0	1800000000000LL
@@ -25,6 +27,8 @@ struct tt_reply {
 	char		result[32];
 	char		detail[256];
 	long long	earliest;
+	int		nanswers;
+	char		answers[8][64];	/* per entry of a batch */
 	int		nframes;
 	char		frames[8][NP_TEST_FRAME_MAX];
 };
@@ -49,6 +53,21 @@ readf(const char *path, const char *prepend)
 	return buf;
 }
 
+/* A route.decided: tiers 1..3 with the plan's 60/180/300 s. */
+static void
+mkroute(char *buf, size_t len, const char *inc)
+{
+	snprintf(buf, len, "{\"type\":\"route.decided\",\"v\":1,"
+	    "\"ts\":%lld,\"src\":\"router\",\"incident_id\":\"%s\","
+	    "\"incident_type\":\"fight\",\"priority\":2,\"lat\":31.23,"
+	    "\"lon\":121.47,\"t0\":%lld,\"post\":{\"id\":\"P-1\",\"name\":"
+	    "\"One\",\"distance_m\":12.5},\"coverage_gap\":false,\"tiers\":["
+	    "{\"tier\":1,\"deadline_s\":60,\"candidates\":[]},"
+	    "{\"tier\":2,\"deadline_s\":180,\"candidates\":[]},"
+	    "{\"tier\":3,\"deadline_s\":300,\"candidates\":[]}]}", T0, inc,
+	    T0);
+}
+
 static void
 setup(void)
 {
@@ -61,15 +80,7 @@ setup(void)
 	ck_assert_int_eq(np_testredis_start(&srv, NULL), 0);
 	rc = redisConnect("127.0.0.1", srv.port);
 	ck_assert(rc != NULL && rc->err == 0);
-	/* tiers 1..3 with the plan's 60/180/300 s */
-	snprintf(route, sizeof(route), "{\"type\":\"route.decided\",\"v\":1,"
-	    "\"ts\":%lld,\"src\":\"router\",\"incident_id\":\"I-1\","
-	    "\"incident_type\":\"fight\",\"priority\":2,\"lat\":31.23,"
-	    "\"lon\":121.47,\"t0\":%lld,\"post\":{\"id\":\"P-1\",\"name\":"
-	    "\"One\",\"distance_m\":12.5},\"coverage_gap\":false,\"tiers\":["
-	    "{\"tier\":1,\"deadline_s\":60,\"candidates\":[]},"
-	    "{\"tier\":2,\"deadline_s\":180,\"candidates\":[]},"
-	    "{\"tier\":3,\"deadline_s\":300,\"candidates\":[]}]}", T0, T0);
+	mkroute(route, sizeof(route), "I-1");
 }
 
 static void
@@ -82,45 +93,108 @@ teardown(void)
 	free(s_fire);
 }
 
+/*
+ * {result, detail, earliest, {answers}, frames...}; a batch of one entry
+ * answers with that entry's result and detail.
+ */
 static struct tt_reply
-eval(const char *script, long long now, int n, ...)
+decode(const redisReply *r)
 {
-	const char *argv[16];
+	const redisReply *a;
+	struct tt_reply o;
+	size_t i;
+	char *sp;
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_msg(r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    r->elements >= 4 && r->element[3]->type == REDIS_REPLY_ARRAY,
+	    "script said: %s", r != NULL && r->type == REDIS_REPLY_ERROR ?
+	    r->str : "?");
+	snprintf(o.result, sizeof(o.result), "%s", r->element[0]->str);
+	snprintf(o.detail, sizeof(o.detail), "%s", r->element[1]->str);
+	o.earliest = r->element[2]->integer;
+	a = r->element[3];
+	for (i = 0; i < a->elements && i < 8; i++)
+		snprintf(o.answers[o.nanswers++], sizeof(o.answers[0]), "%s",
+		    a->element[i]->str);
+	for (i = 4; i < r->elements && o.nframes < 8; i++)
+		snprintf(o.frames[o.nframes++], NP_TEST_FRAME_MAX, "%s",
+		    r->element[i]->str);
+	if (strcmp(o.result, "batch") == 0 && o.nanswers == 1) {
+		sp = strchr(o.answers[0], ' ');
+		ck_assert_ptr_nonnull(sp);
+		snprintf(o.result, sizeof(o.result), "%.*s",
+		    (int)(sp - o.answers[0]), o.answers[0]);
+		snprintf(o.detail, sizeof(o.detail), "%s", sp + 1);
+	}
+	return o;
+}
+
+static struct tt_reply
+evalv(const char *script, long long now, int n, const char **args)
+{
+	const char *argv[64];
 	char nowbuf[24];
 	struct tt_reply o;
 	redisReply *r;
-	va_list ap;
 	int argc = 0;
 
+	ck_assert_int_le(n, 56);
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", now);
 	argv[argc++] = "EVAL"; argv[argc++] = script; argv[argc++] = "2";
 	argv[argc++] = P "marks:due"; argv[argc++] = P "s:escalations";
 	argv[argc++] = P; argv[argc++] = nowbuf; argv[argc++] = "city";
-	va_start(ap, n);
 	while (n-- > 0)
-		argv[argc++] = va_arg(ap, const char *);
-	va_end(ap);
+		argv[argc++] = *args++;
 	r = redisCommandArgv(rc, argc, argv, NULL);
-	memset(&o, 0, sizeof(o));
-	np_test_script_decode(r, o.result, sizeof(o.result), o.detail,
-	    sizeof(o.detail), &o.earliest, o.frames, 8, &o.nframes);
+	o = decode(r);
 	freeReplyObject(r);
 	return o;
 }
 
 static struct tt_reply
+eval(const char *script, long long now, int n, ...)
+{
+	const char *argv[16];
+	va_list ap;
+	int i;
+
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		argv[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return evalv(script, now, n, argv);
+}
+
+/* arm.lua's arguments for a route.decided, as the tracker passes them. */
+static int
+arm_args(const char *msg, const char *marks, struct trk_route *r,
+    struct trk_arm_args *a)
+{
+	char err[256];
+	int m[3];
+
+	ck_assert_int_eq(sscanf(marks, "%d %d %d", &m[0], &m[1], &m[2]), 3);
+	ck_assert_int_eq(trk_route_parse(msg, strlen(msg), m, r, err,
+	    sizeof(err)), 0);
+	trk_arm_args(r, a);
+	return a->argc;
+}
+
+static struct tt_reply
 arm(const char *marks)		/* "m1 m2 m3" seconds */
 {
-	char m[3][16];
+	struct trk_route r;
+	struct trk_arm_args a;
 
-	ck_assert_int_eq(sscanf(marks, "%15s %15s %15s", m[0], m[1], m[2]), 3);
-	return eval(s_arm, T0 + 500, 5, "I-1", route, m[0], m[1], m[2]);
+	arm_args(route, marks, &r, &a);
+	return evalv(s_arm, T0 + 500, a.argc, a.argv);
 }
 
 static struct tt_reply
 met(const char *oid, const char *status, long long now)
 {
-	return eval(s_met, now, 2, oid, status);
+	return eval(s_met, now, 3, oid, status, "0");
 }
 
 static struct tt_reply
@@ -353,6 +427,7 @@ START_TEST(status_read_late_is_judged_by_when_it_was_stored)
 	arm("0 0 0");
 	snprintf(at, sizeof(at), "%lld", T0 + 59000);
 	o = eval(s_met, T0 + 65000, 3, "I-1-T1-1", "acked", at);
+	ck_assert_int_eq(o.nanswers, 1);
 	ck_assert_str_eq(o.result, "met");
 	ck_assert_int_eq(num("HGET " P "mark:I-1 1.met_at"), T0 + 59000);
 	ck_assert_ptr_nonnull(strstr(o.frames[0], "\"late\":false"));
@@ -380,6 +455,69 @@ START_TEST(status_before_decision_is_judged_when_armed)
 }
 END_TEST
 
+START_TEST(a_batch_answers_each_entry_in_order)
+{
+	struct trk_route r[3];
+	struct trk_arm_args a[3];
+	const char *argv[3 * TRK_ARM_ARGS];
+	char r2[4096];
+	struct tt_reply o;
+	int i, n = 0;
+
+	mkroute(r2, sizeof(r2), "I-2");
+	/* I-1, I-2, and I-1 again (a replay within the same read) */
+	for (i = 0; i < 3; i++) {
+		arm_args(i == 1 ? r2 : route, "0 0 0", &r[i], &a[i]);
+		memcpy(argv + n, a[i].argv, a[i].argc * sizeof(*argv));
+		n += a[i].argc;
+	}
+	o = evalv(s_arm, T0 + 500, n, argv);
+	ck_assert_str_eq(o.result, "batch");
+	ck_assert_str_eq(o.detail, "3");
+	ck_assert_int_eq(o.nanswers, 3);
+	ck_assert_str_eq(o.answers[0], "armed 1,2,3");
+	ck_assert_str_eq(o.answers[1], "armed 1,2,3");
+	ck_assert_str_eq(o.answers[2], "held ");
+	ck_assert_int_eq(num("ZCARD " P "marks:due"), 6);
+	{
+		const char *m[] = { "I-1-T1-1", "acked", "0", "I-1-T1-1",
+		    "onscene", "0", "garbage", "onscene", "0", "I-2-T2-1",
+		    "onscene", "0" };
+
+		o = evalv(s_met, T0 + 1000, 12, m);
+	}
+	ck_assert_int_eq(o.nanswers, 4);
+	ck_assert_str_eq(o.answers[0], "met I-1|1");
+	ck_assert_str_eq(o.answers[1], "ignored already met");
+	ck_assert_str_eq(o.answers[2], "ignored order id garbage");
+	ck_assert_str_eq(o.answers[3], "met I-2|2");
+	ck_assert_int_eq(o.nframes, 2);
+	ck_assert_ptr_nonnull(strstr(o.frames[1], "\"incident_id\":\"I-2\""));
+	ck_assert_int_eq(o.earliest, T0 + 60000);	/* I-2|1|1 */
+}
+END_TEST
+
+/* One entry's run failing (here: its mark key clobbered) fails it alone:
+ * no frames of its own, the entries after it still handled. */
+START_TEST(a_failing_entry_leaves_the_others_alone)
+{
+	const char *m[] = { "I-1-T1-1", "acked", "0", "I-2-T1-1", "acked",
+	    "0", "I-1-T2-1", "onscene", "0" };
+	struct tt_reply o;
+
+	arm("0 0 0");
+	num("SET " P "mark:I-2 x");
+	o = evalv(s_met, T0 + 1000, 9, m);
+	ck_assert_int_eq(o.nanswers, 3);
+	ck_assert_str_eq(o.answers[0], "met I-1|1");
+	ck_assert_ptr_nonnull(strstr(o.answers[1], "error "));
+	ck_assert_ptr_nonnull(strstr(o.answers[1], "WRONGTYPE"));
+	ck_assert_str_eq(o.answers[2], "met I-1|2");
+	ck_assert_int_eq(o.nframes, 2);
+	ck_assert_str_eq(summary("list", "inc:I-1:tl"), "mark_met mark_met");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -396,6 +534,8 @@ main(void)
 	tcase_add_test(tc, cleared_incident_escalates_no_more);
 	tcase_add_test(tc, status_before_decision_is_judged_when_armed);
 	tcase_add_test(tc, status_read_late_is_judged_by_when_it_was_stored);
+	tcase_add_test(tc, a_batch_answers_each_entry_in_order);
+	tcase_add_test(tc, a_failing_entry_leaves_the_others_alone);
 	suite_add_tcase(s, tc);
 	return np_test_run(s);
 }
