@@ -1,8 +1,11 @@
 /*
  * np_httpc: pipelined keep-alive HTTP/1.1 client connection (see
- * np_httpc.h).  State: the bufferevent (NULL while disconnected), a ring
- * of pending callbacks, and the head of the answer being read.
+ * np_httpc.h).  State: the connection (np_conn: plain reads and one
+ * write per request, no bufferevent), a ring of pending callbacks, the
+ * head of the answer being read, and the fixed part of every request's
+ * head (Host and the caller's headers) made once.
  */
+#define _GNU_SOURCE		/* memmem */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,16 +14,14 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
 #include <event2/util.h>
 
+#include "np_conn.h"
 #include "np_httpc.h"
 #include "np_log.h"
-#include "np_time.h"
 
 #define HDR_MAX		4
+#define OUT_MAX		(16 * 1024 * 1024)	/* requests not yet sent */
 
 struct pending {
 	np_httpc_cb	*cb;
@@ -28,17 +29,17 @@ struct pending {
 };
 
 struct np_httpc {
-	struct event_base	*base;
 	struct sockaddr_storage	 addr;
 	int			 addrlen;
 	char			 hostport[300];
-	char			*hdr[HDR_MAX];
+	char			*fixed;		/* "Host: ...\r\n" headers */
 	int			 nhdr;
-	struct bufferevent	*bev;
+	struct np_conn		 conn;
 	struct pending		*ring;
 	size_t			 max, head, n;
 	int			 timeout_ms;
 	int			 status;	/* of the answer read, 0: none */
+	size_t			 hlen;		/* ...its head's length */
 	long			 clen;
 	int			 closing;
 };
@@ -138,9 +139,6 @@ np_httpc_parse_head(const char *buf, size_t len, int *status, long *clen,
 	return 0;
 }
 
-static void	on_read(struct bufferevent *, void *);
-static void	on_event(struct bufferevent *, short, void *);
-
 /* Drop the connection; every pending request fails (status 0). */
 static void
 fail_all(struct np_httpc *c, const char *why)
@@ -148,10 +146,7 @@ fail_all(struct np_httpc *c, const char *why)
 	struct pending p[64], *many = NULL, *v = p;
 	size_t n = c->n, i;
 
-	if (c->bev != NULL) {
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-	}
+	np_conn_close(&c->conn);
 	if (n > 0)
 		log_debug("http %s: %s; %zu request(s) failed", c->hostport,
 		    why, n);
@@ -168,98 +163,85 @@ fail_all(struct np_httpc *c, const char *why)
 	free(many);
 }
 
+/*
+ * The answer at the start of buf: 1 when it was whole and handed over
+ * (*used its size), 0 for more bytes, -1 when bad.  A head once parsed
+ * is kept (status, hlen) while its body comes.
+ */
 static int
-connect_now(struct np_httpc *c)
+read_one(struct np_httpc *c, const char *buf, size_t len, size_t *used)
 {
-	struct timeval tv = np_tv_ms(c->timeout_ms);
-
-	c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		return -1;
-	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&c->addr,
-	    c->addrlen) == -1) {
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-		return -1;
-	}
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	return 0;
-}
-
-/* 1 when one whole answer was handed over, 0 for more bytes, -1 bad. */
-static int
-read_one(struct np_httpc *c, struct evbuffer *in)
-{
-	struct evbuffer_ptr at;
+	const char *at;
 	struct pending p;
-	size_t hlen;
-	const char *body;
+	int status;
 
 	if (c->status == 0) {
-		at = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		if (at.pos == -1)
-			return evbuffer_get_length(in) > NP_HTTPC_HEAD_MAX ?
-			    -1 : 0;
-		hlen = (size_t)at.pos + 4;
-		if (hlen > NP_HTTPC_HEAD_MAX || np_httpc_parse_head(
-		    (const char *)evbuffer_pullup(in, (ssize_t)hlen), hlen,
-		    &c->status, &c->clen, &c->closing) == -1 ||
+		if ((at = memmem(buf, len, "\r\n\r\n", 4)) == NULL)
+			return len > NP_HTTPC_HEAD_MAX ? -1 : 0;
+		c->hlen = (size_t)(at - buf) + 4;
+		if (c->hlen > NP_HTTPC_HEAD_MAX || np_httpc_parse_head(buf,
+		    c->hlen, &c->status, &c->clen, &c->closing) == -1 ||
 		    c->clen > NP_HTTPC_BODY_MAX ||
-		    (c->clen < 0 && c->status != 204 && c->status != 304))
+		    (c->clen < 0 && c->status != 204 && c->status != 304)) {
+			c->status = 0;
 			return -1;
-		evbuffer_drain(in, hlen);
+		}
 		if (c->clen < 0)
 			c->clen = 0;
 	}
-	if (evbuffer_get_length(in) < (size_t)c->clen)
+	if (len - c->hlen < (size_t)c->clen)
 		return 0;
-	body = c->clen > 0 ? (const char *)evbuffer_pullup(in, c->clen) : "";
 	p = c->ring[c->head];
 	c->head = (c->head + 1) % c->max;
 	c->n--;
-	p.cb(c->status, body, (size_t)c->clen, p.arg);
-	/* the callback may have queued more: only our bytes are drained */
-	evbuffer_drain(in, (size_t)c->clen);
+	status = c->status;
 	c->status = 0;
+	*used = c->hlen + (size_t)c->clen;
+	p.cb(status, c->clen > 0 ? buf + c->hlen : "", (size_t)c->clen, p.arg);
 	return 1;
 }
 
-static void
-on_read(struct bufferevent *bev, void *arg)
+static size_t
+on_read(struct np_conn *conn, char *buf, size_t len, void *arg)
 {
 	struct np_httpc *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	unsigned gen = conn->gen;
+	size_t off = 0, used;
 	int rc;
 
-	while (c->n > 0 && (rc = read_one(c, in)) != 0) {
+	while (off < len) {
+		if (c->n == 0) {
+			fail_all(c, "unexpected bytes");
+			return 0;
+		}
+		if ((rc = read_one(c, buf + off, len - off, &used)) == 0)
+			break;
 		if (rc == -1) {
 			fail_all(c, "bad answer");
-			return;
+			return 0;
 		}
+		off += used;
+		if (conn->gen != gen)
+			return 0;
 		if (c->closing) {
 			fail_all(c, "server closed");
-			return;
+			return 0;
 		}
 	}
-	if (c->n == 0 && evbuffer_get_length(in) > 0)
-		fail_all(c, "unexpected bytes");
+	return off;
 }
 
 static void
-on_event(struct bufferevent *bev, short what, void *arg)
+on_event(struct np_conn *conn, enum np_conn_what what, void *arg)
 {
 	struct np_httpc *c = arg;
 
-	if (what & BEV_EVENT_CONNECTED)
+	if (what == NP_CONN_CONNECTED || (what == NP_CONN_TIMEOUT &&
+	    c->n == 0))
 		return;
-	if ((what & BEV_EVENT_TIMEOUT) && c->n == 0) {
-		bufferevent_enable(bev, EV_READ | EV_WRITE);	/* idle */
-		return;
-	}
-	fail_all(c, what & BEV_EVENT_TIMEOUT ? "timeout" : what &
-	    BEV_EVENT_EOF ? "closed" : "error");
+	fail_all(c, what == NP_CONN_TIMEOUT ? "timeout" : what ==
+	    NP_CONN_EOF ? "closed" : what == NP_CONN_TOOLONG ?
+	    "answer too long" : "error");
 }
 
 struct np_httpc *
@@ -283,10 +265,14 @@ np_httpc_new(struct event_base *base, const char *host, int port,
 	memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
 	c->addrlen = (int)ai->ai_addrlen;
 	evutil_freeaddrinfo(ai);
-	c->base = base;
 	c->max = (size_t)max_inflight;
-	c->timeout_ms = timeout_ms;
 	snprintf(c->hostport, sizeof(c->hostport), "%s:%d", host, port);
+	if (np_httpc_header(c, NULL) == -1)
+		goto fail;
+	np_conn_init(&c->conn, base, NP_HTTPC_HEAD_MAX + NP_HTTPC_BODY_MAX,
+	    OUT_MAX, on_read, on_event, c);
+	c->timeout_ms = timeout_ms;
+	np_conn_timeout(&c->conn, timeout_ms);
 	return c;
 fail:
 	if (ai != NULL)
@@ -302,46 +288,85 @@ np_httpc_free(struct np_httpc *c)
 {
 	if (c == NULL)
 		return;
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
-	for (int i = 0; i < c->nhdr; i++)
-		free(c->hdr[i]);
+	np_conn_free(&c->conn);
+	free(c->fixed);
 	free(c->ring);
 	free(c);
 }
 
+/* line NULL: the Host header alone, at the start. */
 int
 np_httpc_header(struct np_httpc *c, const char *line)
 {
-	if (c->nhdr == HDR_MAX || strpbrk(line, "\r\n") != NULL ||
-	    (c->hdr[c->nhdr] = strdup(line)) == NULL)
+	size_t have = c->fixed != NULL ? strlen(c->fixed) : 0, n;
+	char *p;
+
+	if (line != NULL && (c->nhdr == HDR_MAX || strpbrk(line, "\r\n") !=
+	    NULL))
 		return -1;
-	c->nhdr++;
+	n = line != NULL ? strlen(line) + 2 : strlen(c->hostport) + 8;
+	if ((p = realloc(c->fixed, have + n + 1)) == NULL)
+		return -1;
+	c->fixed = p;
+	if (line != NULL) {
+		snprintf(p + have, n + 1, "%s\r\n", line);
+		c->nhdr++;
+	} else
+		snprintf(p + have, n + 1, "Host: %s\r\n", c->hostport);
 	return 0;
+}
+
+/* The decimal digits of v into buf (24 bytes); returns their length. */
+static size_t
+utoa(size_t v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static int
+add_str(struct np_conn *conn, const char *s)
+{
+	return np_conn_add(conn, s, strlen(s));
 }
 
 int
 np_httpc_request(struct np_httpc *c, const char *method, const char *path,
     const char *body, size_t len, np_httpc_cb *cb, void *arg)
 {
-	struct evbuffer *out;
+	static const char ctype[] = "Content-Type: application/json\r\n"
+	    "Content-Length: ";
+	struct np_conn *conn = &c->conn;
+	char num[24];
 
-	if (c->n == c->max || (c->bev == NULL && connect_now(c) == -1))
+	if (c->n == c->max || (!np_conn_is_open(conn) && np_conn_connect(conn,
+	    (struct sockaddr *)&c->addr, (socklen_t)c->addrlen) == -1))
 		return -1;
-	out = bufferevent_get_output(c->bev);
-	evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method,
-	    path, c->hostport);
-	for (int i = 0; i < c->nhdr; i++)
-		evbuffer_add_printf(out, "%s\r\n", c->hdr[i]);
-	if (body != NULL)
-		evbuffer_add_printf(out, "Content-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n\r\n", len);
-	else
-		evbuffer_add(out, "\r\n", 2);
-	if (body != NULL)
-		evbuffer_add(out, body, len);
+	/* a failed add: the connection fails from the loop, this one too */
+	add_str(conn, method);
+	np_conn_add(conn, " ", 1);
+	add_str(conn, path);
+	add_str(conn, " HTTP/1.1\r\n");
+	add_str(conn, c->fixed);
+	if (body != NULL) {
+		np_conn_add(conn, ctype, sizeof(ctype) - 1);
+		np_conn_add(conn, num, utoa(len, num));
+		np_conn_add(conn, "\r\n\r\n", 4);
+		np_conn_add(conn, body, len);
+	} else
+		np_conn_add(conn, "\r\n", 2);
 	c->ring[(c->head + c->n) % c->max] = (struct pending){ cb, arg };
-	c->n++;
+	if (c->n++ == 0)
+		np_conn_timeout(conn, c->timeout_ms);	/* waiting from now */
+	np_conn_flush(conn);
 	return 0;
 }
 

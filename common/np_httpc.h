@@ -1,17 +1,17 @@
 /*
- * np_httpc: a small non-blocking HTTP/1.1 client on libevent
- * bufferevents, for programs that send many requests to our own
- * services (npsim's call load, its incident reads).
+ * np_httpc: a small non-blocking HTTP/1.1 client on libevent (np_conn:
+ * one write per request, one read per readable pass, no bufferevent),
+ * for programs that send many requests to our own services (npsim's
+ * call load, its incident reads).
  *
  * One struct np_httpc is one keep-alive connection to host:port with up
  * to max_inflight requests pipelined on it; answers come back in order,
  * so the pending callbacks are a ring allocated once (no allocation per
- * request besides libevent's buffer chains).  Responses are read by
- * Content-Length only (what np_http sends); chunked or unframed answers
- * are an error.  A lost, refused or timed-out connection fails every
- * pending request (status 0) and the next request connects again: the
- * caller decides whether to retry (intake's calls are idempotent by
- * call_id).
+ * request).  Responses are read by Content-Length only (what np_http
+ * sends); chunked or unframed answers are an error.  A lost, refused or
+ * timed-out connection fails every pending request (status 0) and the
+ * next request connects again: the caller decides whether to retry
+ * (intake's calls are idempotent by call_id).
  *
  * Why not evhttp's client: it allocates a request and a header list per
  * call and runs one request at a time per connection; a load driver at

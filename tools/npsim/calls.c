@@ -5,18 +5,25 @@
  * by how common they are, places around the posts and now and then in
  * a coverage gap, plus a second caller about the same event and the
  * odd retry with the same call_id), replayed (a CSV file, sim_csv_load)
- * or, in the load mode, a fixed rate paced by a 1 ms timer (open loop:
- * a call is due at k / rate whatever the answers do; one sent more
- * than 5 ms after its time counts as late).  Bodies are formatted into
+ * or, in the load mode, a fixed rate (open loop: call k is due at
+ * k / rate whatever the answers do; one sent more than 5 ms after its
+ * time counts as late).  The load mode's timer is a timerfd set to the
+ * absolute time the next call is due (no wake-up but for a call), and
+ * at rates over 1,000/s to 1 ms after the last wake-up at the earliest
+ * (the calls due by then go together).  Bodies are formatted into
  * stack buffers and answers are scanned, not parsed, so a call costs no
  * allocation of ours.  Calls go round-robin over the intake
  * connections, each pipelining up to conf.pipeline requests.
  */
 #define _GNU_SOURCE		/* memmem */
+#include <sys/timerfd.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -27,6 +34,7 @@
 #define BODY_MAX	600
 #define DELAYED_MAX	256
 #define LATE_US		5000
+#define TICK_NS		1000000	/* load mode: wake-ups 1 ms apart at least */
 
 struct sim_delayed {
 	struct event	 ev;
@@ -271,27 +279,64 @@ on_call(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(&s->ev_call, &tv);
 }
 
+/* Load mode: ns from the start when call k is due (k / rate). */
+static int64_t
+due_ns(const struct sim *s, uint64_t k)
+{
+	return (int64_t)ceil((double)k * 1e9 / s->conf.rate);
+}
+
+/* Load mode: the timerfd set for the absolute time at ns from start. */
+static int
+pace_at(struct sim *s, int64_t ns)
+{
+	struct itimerspec its;
+	int64_t at = s->start_us * 1000 + ns;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at / 1000000000);
+	its.it_value.tv_nsec = (long)(at % 1000000000);
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;	/* 0 would disarm it */
+	s->pace_next = ns;
+	return timerfd_settime(s->pace_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
 /* The load mode: every call due by now, at most what the pipes take. */
 static void
 on_pace(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim *s = arg;
-	int64_t now = sim_now_us() - s->start_us, due_us;
-	uint64_t due = (uint64_t)((double)now * s->conf.rate / 1e6);
+	int64_t now = (sim_now_us() - s->start_us) * 1000, due, next;
 
-	while (s->load_sent < due) {
-		due_us = (int64_t)((double)s->load_sent * 1e6 / s->conf.rate);
-		if (now - due_us > LATE_US)
+	while ((due = due_ns(s, s->load_sent)) <= now) {
+		if (now - due > (int64_t)LATE_US * 1000)
 			s->st.late_calls++;
 		s->load_sent++;
 		generate(s);
 	}
+	next = s->pace_next + TICK_NS;
+	if (pace_at(s, due > next ? due : next) == -1)
+		log_warnx("timerfd_settime: %s", strerror(errno));
+}
+
+/* The load mode's timer; -1 with errno. */
+static int
+pace_start(struct sim *s)
+{
+	if ((s->pace_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) == -1 || pace_at(s, 0) == -1)
+		return -1;
+	s->pace_next = -TICK_NS;
+	event_assign(&s->ev_call, s->base, s->pace_fd, EV_READ | EV_PERSIST,
+	    on_pace, s);
+	return event_add(&s->ev_call, NULL);
 }
 
 int
 sim_calls_start(struct sim *s)
 {
-	struct timeval tv = { 0, 1000 };
+	struct timeval tv;
 	char host[256];
 	int port;
 
@@ -313,10 +358,9 @@ sim_calls_start(struct sim *s)
 		evtimer_assign(&s->delayed[i].ev, s->base, on_delayed,
 		    &s->delayed[i]);
 	}
-	if (s->conf.rate > 0) {
-		event_assign(&s->ev_call, s->base, -1, EV_PERSIST, on_pace, s);
-		return event_add(&s->ev_call, &tv);
-	}
+	s->pace_fd = -1;
+	if (s->conf.rate > 0)
+		return pace_start(s);
 	evtimer_assign(&s->ev_call, s->base, on_call, s);
 	if (s->replay == NULL)
 		tv = sim_tv(s, sim_next_arrival(&s->rng, &s->curve, s->city0) -
@@ -331,6 +375,10 @@ void
 sim_calls_stop(struct sim *s)
 {
 	event_del(&s->ev_call);
+	if (s->pace_fd >= 0) {
+		close(s->pace_fd);
+		s->pace_fd = -1;
+	}
 	for (size_t i = 0; s->delayed != NULL && i < DELAYED_MAX; i++)
 		if (s->delayed[i].used) {
 			event_del(&s->delayed[i].ev);

@@ -141,11 +141,30 @@ sim_life_init(struct sim_unit *u)
 	evtimer_assign(&u->ev_step, u->sim->base, on_step, u);
 }
 
+/* ACK, ENROUTE, ONSCENE, CLEAR resolved: one write, no formatting. */
 static void
 fast(struct sim_unit *u, const struct sim_order *o)
 {
-	sim_unit_send(u, "ACK %s\r\nENROUTE %s\r\nONSCENE %s\r\nCLEAR %s "
-	    "resolved", o->order_id, o->order_id, o->order_id, o->order_id);
+	static const char *const verb[] = { "ACK ", "ENROUTE ", "ONSCENE ",
+	    "CLEAR " };
+	char buf[4 * (sizeof(o->order_id) + 20)], *p = buf;
+	size_t n = strlen(o->order_id);
+
+	if (u->link != LINK_ON)
+		return;
+	for (int i = 0; i < 4; i++) {
+		memcpy(p, verb[i], strlen(verb[i]));
+		p += strlen(verb[i]);
+		memcpy(p, o->order_id, n);
+		p += n;
+		if (i == 3) {
+			memcpy(p, " resolved", 9);
+			p += 9;
+		}
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	sim_unit_send_raw(u, buf, (size_t)(p - buf));
 }
 
 void

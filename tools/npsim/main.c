@@ -379,15 +379,19 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 start(struct sim *s)
 {
-	struct event_config *cfg = event_config_new();
 	struct timeval tv;
 	char host[256];
 	int port;
 
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-	if ((s->base = event_base_new_with_config(cfg)) == NULL)
+	/*
+	 * Not EVENT_BASE_FLAG_PRECISE_TIMER: it costs a timerfd_settime and
+	 * a clock_gettime system call every loop pass.  libevent's timers
+	 * (the city's, a few ms of jitter is nothing there) run on the
+	 * coarse clock; the load mode's pacing has a timerfd of its own
+	 * (calls.c) and the latencies are read on CLOCK_MONOTONIC.
+	 */
+	if ((s->base = event_base_new()) == NULL)
 		fatalx("event base");
-	event_config_free(cfg);
 	s->start_us = sim_now_us();
 	if (sim_units_start(s) == -1 || sim_calls_start(s) == -1)
 		fatalx("out of memory");
@@ -413,6 +417,8 @@ start(struct sim *s)
 static void
 cleanup(struct sim *s)
 {
+	if (s->units != NULL)
+		sim_units_stop(s);
 	for (size_t i = 0; i < s->nhttp; i++)
 		np_httpc_free(s->http[i]);
 	np_httpc_free(s->dash);

@@ -28,10 +28,10 @@
 
 #include <event2/event_struct.h>
 
+#include "np_conn.h"
 #include "np_svc.h"
 #include "sim.h"
 
-struct bufferevent;
 struct np_httpc;
 
 struct sim_conf {
@@ -75,7 +75,8 @@ struct sim;
 struct sim_unit {
 	struct sim		*sim;
 	const struct np_unit	*u;
-	struct bufferevent	*bev;
+	struct np_conn		 conn;		/* the radio link */
+	int			 reading;	/* flush after the lines */
 	enum unit_link		 link;
 	enum unit_life		 life;
 	int			 mute;		/* never answers orders */
@@ -131,6 +132,8 @@ struct sim {
 	char			 run_id[24];
 	struct sim_unit		*units;
 	size_t			 nunits;
+	struct sockaddr_storage	 radio_addr;	/* radiogw, resolved once */
+	socklen_t		 radio_addrlen;	/* 0: not yet */
 	struct np_httpc		**http;		/* intake connections */
 	size_t			 nhttp, next_http;
 	struct np_httpc		*dash;		/* dashboard, for /api/sla */
@@ -145,6 +148,8 @@ struct sim {
 	double			 sla_closed0;	/* dashboard total at start */
 	uint64_t		 seq;		/* call ids */
 	uint64_t		 load_sent;	/* load mode: calls paced so far */
+	int			 pace_fd;	/* load mode: its timerfd */
+	int64_t			 pace_next;	/* ...set for (ns from start) */
 };
 
 /* main.c */
@@ -171,9 +176,12 @@ int	sim_units_start(struct sim *);
  */
 int	sim_units_release(struct sim *);
 void	sim_units_stop(struct sim *);
-/* Send a line ("ACK x"); kept as unsent while the link is down. */
+/* Send a line ("ACK x"); nothing while the link is down. */
 void	sim_unit_send(struct sim_unit *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Send bytes as they are (whole lines, CRLF included). */
+void	sim_unit_send_raw(struct sim_unit *, const char *, size_t);
+/* Kept as unsent while the link is down, sent after the next login. */
 void	sim_unit_order_line(struct sim_unit *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

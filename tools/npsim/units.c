@@ -3,8 +3,10 @@
  *
  * A link is a small state machine: OFF -> CONNECTING -> AUTH (the
  * challenge/response login of docs/RADIO.md, in unit_login) -> ON.
- * Lines are read with evbuffer_search_eol into a fixed buffer (no
- * allocation per line) and sorted by their first word.  A link that
+ * The link is an np_conn (one read per readable pass, no bufferevent):
+ * the lines of a read are handled where they lie, sorted by their first
+ * word, and what they make the unit say goes out in one write after
+ * them (lines sent from a timer go at once).  A link that
  * fails comes back after a short real delay; a simulated drop (the radio
  * going silent in a tunnel) closes it on purpose and reconnects after a
  * city delay, while the unit's life goes on: order lines it could not
@@ -12,13 +14,12 @@
  * ONSCENE or CLEAR straight from an earlier state, so the latest line is
  * enough).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
@@ -29,19 +30,30 @@
 #define LINE_MAX	1024
 #define RETRY_MS	1000	/* after a failed link, real time */
 #define REFUSED_MS	5000	/* after a refused login */
+#define OUT_MAX		65536	/* bytes radiogw has not taken yet */
 
 static void	unit_connect(struct sim_unit *);
+
+void
+sim_unit_send_raw(struct sim_unit *u, const char *buf, size_t len)
+{
+	if (np_conn_add(&u->conn, buf, len) == 0 && !u->reading)
+		np_conn_flush(&u->conn);
+}
 
 static void
 raw_send(struct sim_unit *u, const char *fmt, va_list ap)
 {
-	struct evbuffer *out;
+	char buf[LINE_MAX];
+	int n;
 
-	if (u->bev == NULL)
+	if ((n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap)) < 0)
 		return;
-	out = bufferevent_get_output(u->bev);
-	evbuffer_add_vprintf(out, fmt, ap);
-	evbuffer_add(out, "\r\n", 2);
+	if ((size_t)n > sizeof(buf) - 3)
+		n = (int)sizeof(buf) - 3;	/* cut, as the gateway would */
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	sim_unit_send_raw(u, buf, (size_t)n);
 }
 
 static void
@@ -85,10 +97,7 @@ link_down(struct sim_unit *u, double delay, int city)
 {
 	struct timeval tv;
 
-	if (u->bev != NULL) {
-		bufferevent_free(u->bev);
-		u->bev = NULL;
-	}
+	np_conn_close(&u->conn);
 	u->link = LINK_OFF;
 	event_del(&u->ev_pos);
 	if (u->sim->ending)
@@ -157,7 +166,7 @@ order_read(struct sim_unit *u, const char *line, size_t len)
 	struct sim *s = u->sim;
 	struct sim_order o;
 	struct sim_inc *inc;
-	int64_t now = sim_now_us();
+	int64_t now;
 	int added;
 
 	if (sim_order_parse(line, len, &o) == -1) {
@@ -166,12 +175,32 @@ order_read(struct sim_unit *u, const char *line, size_t len)
 	}
 	if (o.tier == 1 && (inc = sim_incs_get(&s->incs, o.incident_id,
 	    strlen(o.incident_id), &added)) != NULL && inc->order_us == 0) {
-		inc->order_us = now;
+		inc->order_us = now = sim_now_us();	/* read just now */
 		if (inc->accepted_us != 0)
 			sim_stats_latency(&s->st, (double)(now -
 			    inc->accepted_us));
 	}
 	sim_life_order(u, &o);
+}
+
+/* Up to 4 words of line, each cut at 79 characters; how many. */
+static int
+words(const char *p, char w[4][80])
+{
+	size_t k;
+	int n;
+
+	for (n = 0; n < 4; n++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		for (k = 0; *p != '\0' && !isspace((unsigned char)*p); p++)
+			if (k < 79)
+				w[n][k++] = *p;
+		w[n][k] = '\0';
+	}
+	return n;
 }
 
 static void
@@ -181,8 +210,7 @@ line_read(struct sim_unit *u, char *line, size_t len)
 	int n;
 
 	w[1][0] = w[2][0] = w[3][0] = '\0';
-	n = sscanf(line, "%79s %79s %79s %79s", w[0], w[1], w[2], w[3]);
-	if (n < 1)
+	if ((n = words(line, w)) < 1)
 		return;
 	if (strcmp(w[0], "ORDER") == 0)
 		order_read(u, line, len);
@@ -206,41 +234,45 @@ line_read(struct sim_unit *u, char *line, size_t len)
 	}
 }
 
-static void
-on_read(struct bufferevent *bev, void *arg)
+/* The whole lines of a read, then one write of what they made us say. */
+static size_t
+on_read(struct np_conn *c, char *buf, size_t len, void *arg)
 {
 	struct sim_unit *u = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer_ptr eol;
-	char line[LINE_MAX];
-	size_t eol_len, n;
+	char *p = buf, *end = buf + len, *nl;
+	unsigned gen = c->gen;
+	size_t n;
 
-	while (u->bev == bev) {
-		eol = evbuffer_search_eol(in, NULL, &eol_len,
-		    EVBUFFER_EOL_CRLF);
-		if (eol.pos == -1) {
-			if (evbuffer_get_length(in) > LINE_MAX) {
-				log_warnx("%s: line too long from radiogw",
-				    u->u->id);
-				link_down(u, RETRY_MS, 0);
-			}
-			return;
-		}
-		n = (size_t)eol.pos < sizeof(line) ? (size_t)eol.pos :
-		    sizeof(line) - 1;
-		evbuffer_remove(in, line, n);
-		line[n] = '\0';
-		evbuffer_drain(in, (size_t)eol.pos - n + eol_len);
-		line_read(u, line, n);
+	u->reading = 1;
+	while (c->gen == gen && (nl = memchr(p, '\n', (size_t)(end - p))) !=
+	    NULL) {
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > LINE_MAX - 1)
+			n = LINE_MAX - 1;
+		p[n] = '\0';
+		line_read(u, p, n);
+		p = nl + 1;
 	}
+	u->reading = 0;
+	if (c->gen != gen)
+		return 0;		/* the link went down */
+	if ((size_t)(end - p) > LINE_MAX) {
+		log_warnx("%s: line too long from radiogw", u->u->id);
+		link_down(u, RETRY_MS, 0);
+		return 0;
+	}
+	np_conn_flush(c);
+	return (size_t)(p - buf);
 }
 
 static void
-on_event(struct bufferevent *bev, short what, void *arg)
+on_event(struct np_conn *c, enum np_conn_what what, void *arg)
 {
 	struct sim_unit *u = arg;
 
-	if (what & BEV_EVENT_CONNECTED) {
+	if (what == NP_CONN_CONNECTED) {
 		unit_login(u, NULL, NULL);
 		return;
 	}
@@ -250,21 +282,39 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	link_down(u, RETRY_MS + sim_rng_range(&u->sim->rng, 0, 500), 0);
 }
 
+/* radiogw's address, resolved once (again at each try until it is). */
+static int
+radio_addr(struct sim *s)
+{
+	struct evutil_addrinfo hints, *ai = NULL;
+	char port[8];
+
+	if (s->radio_addrlen > 0)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", s->conf.radio_port);
+	if (evutil_getaddrinfo(s->conf.radio_host, port, &hints, &ai) != 0 ||
+	    ai == NULL || ai->ai_addrlen > sizeof(s->radio_addr)) {
+		if (ai != NULL)
+			evutil_freeaddrinfo(ai);
+		return -1;
+	}
+	memcpy(&s->radio_addr, ai->ai_addr, ai->ai_addrlen);
+	s->radio_addrlen = (socklen_t)ai->ai_addrlen;
+	evutil_freeaddrinfo(ai);
+	return 0;
+}
+
 static void
 unit_connect(struct sim_unit *u)
 {
 	struct sim *s = u->sim;
 
-	u->bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (u->bev == NULL) {
-		link_down(u, RETRY_MS, 0);
-		return;
-	}
 	u->link = LINK_CONNECTING;
-	bufferevent_setcb(u->bev, on_read, NULL, on_event, u);
-	bufferevent_enable(u->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect_hostname(u->bev, NULL, AF_INET,
-	    s->conf.radio_host, s->conf.radio_port) == -1)
+	if (radio_addr(s) == -1 || np_conn_connect(&u->conn,
+	    (struct sockaddr *)&s->radio_addr, s->radio_addrlen) == -1)
 		link_down(u, RETRY_MS, 0);
 }
 
@@ -304,6 +354,8 @@ sim_units_start(struct sim *s)
 		u->u = &s->city->units[i];
 		u->mute = !s->conf.fast_units &&
 		    sim_rng_chance(&s->rng, s->conf.mute_share);
+		np_conn_init(&u->conn, s->base, 4 * LINE_MAX, OUT_MAX, on_read,
+		    on_event, u);
 		evtimer_assign(&u->ev_link, s->base, on_link, u);
 		evtimer_assign(&u->ev_pos, s->base, on_pos, u);
 		sim_life_init(u);
@@ -340,10 +392,7 @@ sim_units_stop(struct sim *s)
 		event_del(&u->ev_link);
 		event_del(&u->ev_pos);
 		event_del(&u->ev_step);
-		if (u->bev != NULL) {
-			bufferevent_free(u->bev);
-			u->bev = NULL;
-		}
+		np_conn_free(&u->conn);
 		u->link = LINK_OFF;
 	}
 }
