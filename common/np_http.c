@@ -68,6 +68,15 @@ timer_arm(struct np_http_conn *c, int ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* A reply is written: wait for the next request. */
+static void
+conn_next(struct np_http_conn *c)
+{
+	np_http_parser_reset(c->parser);
+	c->state = NP_HTTP_C_READING;
+	timer_arm(c, c->srv->conf.idle_timeout_ms);
+}
+
 /* A last answer, then close; retry_after > 0 adds Retry-After. */
 static void
 conn_send_error(struct np_http_conn *c, int status, const char *code,
@@ -100,8 +109,15 @@ np_http_conn_replied(struct np_http_conn *c, int status, int close)
 	c->req = NULL;
 	c->state = close ? NP_HTTP_C_CLOSING : NP_HTTP_C_WRITING;
 	evtimer_del(c->timer);
-	/* nothing left to write (a stream's end): no write callback comes */
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return;		/* the write callback moves it on */
+	/* all written (np_http_reply sent it, or a stream's end): ready
+	 * for the next request now when none is buffered, else parse that
+	 * from the loop (a reply made while parsing must not recurse) */
+	if (!close && !c->eof && !c->srv->draining &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+		conn_next(c);
+	else
 		timer_arm(c, 0);
 }
 
@@ -271,9 +287,7 @@ conn_writecb(struct bufferevent *bev, void *arg)
 		conn_linger(c);
 		return;
 	}
-	np_http_parser_reset(c->parser);
-	c->state = NP_HTTP_C_READING;
-	timer_arm(c, c->srv->conf.idle_timeout_ms);
+	conn_next(c);
 	conn_process(c);
 }
 

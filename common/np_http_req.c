@@ -5,11 +5,16 @@
  * segments, query pairs, body, peer), so it can outlive its connection:
  * when the client goes away during a pending handler, the connection
  * sets req->conn to NULL and frees itself; the late reply then only
- * frees the request.  Replies are written straight into the
- * connection's output buffer; np_http_conn_replied() moves the
- * connection on (WRITING or CLOSING).
+ * frees the request.  A reply goes straight to the socket in one
+ * sendmsg when nothing is queued before it (what the socket does not take
+ * waits in the connection's output buffer); np_http_conn_replied() moves
+ * the connection on (WRITING or CLOSING).
  */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,8 @@
 #include "np_http_int.h"
 #include "np_json.h"
 #include "np_log.h"
+
+#define NP_HTTP_HEAD_BUF	1024	/* a head longer than this: malloc */
 
 static const char *
 reason(int status)
@@ -62,31 +69,115 @@ reason(int status)
 	}
 }
 
+/* The Date header's value, formatted again only when the second changes. */
+static const char *
+http_date(void)
+{
+	static char date[64];
+	static time_t last = -1;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = now;
+	}
+	return date;
+}
+
+/* Status line and headers into buf; the length they need (>= size: cut). */
+static size_t
+head_format(char *buf, size_t size, int status, const char *ctype,
+    long long clen, int close, int keep_alive_10, struct evbuffer *extra)
+{
+	size_t xlen = extra != NULL ? evbuffer_get_length(extra) : 0;
+	char cl[48] = "";
+	int n;
+
+	if (clen >= 0)
+		snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n", clen);
+	else if (clen == -1)
+		snprintf(cl, sizeof(cl), "Transfer-Encoding: chunked\r\n");
+	n = snprintf(buf, size, "HTTP/1.1 %d %s\r\nDate: %s\r\n%s%s%s%s%s",
+	    status, reason(status), http_date(), ctype != NULL ?
+	    "Content-Type: " : "", ctype != NULL ? ctype : "",
+	    ctype != NULL ? "\r\n" : "", cl, close ? "Connection: close\r\n" :
+	    keep_alive_10 ? "Connection: keep-alive\r\n" : "");
+	if (n < 0)
+		return SIZE_MAX;
+	if ((size_t)n + xlen + 2 < size) {
+		if (xlen > 0)
+			evbuffer_copyout(extra, buf + n, xlen);
+		memcpy(buf + n + xlen, "\r\n", 3);
+	}
+	return (size_t)n + xlen + 2;
+}
+
+/* The head in *out: buf when it fits, else malloc'd (*out != buf). */
+static size_t
+head_build(char *buf, size_t size, char **out, int status, const char *ctype,
+    long long clen, int close, int keep_alive_10, struct evbuffer *extra)
+{
+	size_t n = head_format(buf, size, status, ctype, clen, close,
+	    keep_alive_10, extra);
+
+	*out = buf;
+	if (n < size)
+		return n;
+	if (n == SIZE_MAX || (*out = malloc(n + 1)) == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	head_format(*out, n + 1, status, ctype, clen, close, keep_alive_10,
+	    extra);
+	return n;
+}
+
 void
 np_http_head_write(struct evbuffer *out, int status, const char *ctype,
     long long clen, int close, int keep_alive_10, struct evbuffer *extra)
 {
-	char date[64];
-	struct tm tm;
-	time_t now = time(NULL);
+	char buf[NP_HTTP_HEAD_BUF], *h;
+	size_t n = head_build(buf, sizeof(buf), &h, status, ctype, clen, close,
+	    keep_alive_10, extra);
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
-	    reason(status), date);
-	if (ctype != NULL)
-		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
-	if (clen >= 0)
-		evbuffer_add_printf(out, "Content-Length: %lld\r\n", clen);
-	else if (clen == -1)
-		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
-	if (close)
-		evbuffer_add_printf(out, "Connection: close\r\n");
-	else if (keep_alive_10)
-		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
-	if (extra != NULL)
-		evbuffer_add_buffer(out, extra);
-	evbuffer_add(out, "\r\n", 2);
+	if (h != NULL)
+		evbuffer_add(out, h, n);
+	if (h != buf)
+		free(h);
+}
+
+/*
+ * Head and body to the client: straight to the socket when nothing is
+ * queued before them (one sendmsg, no write event to add and delete),
+ * what the socket did not take queued on the bufferevent.  An error is
+ * left for the bufferevent to meet on its own write.
+ */
+static void
+reply_send(struct np_http_conn *c, const char *head, size_t hlen,
+    const char *body, size_t blen)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct iovec iov[2] = { { (void *)head, hlen }, { (void *)body, blen } };
+	struct msghdr mh;
+	ssize_t n = 0;
+
+	if (evbuffer_get_length(out) == 0) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = blen > 0 ? 2 : 1;
+		if ((n = sendmsg(bufferevent_getfd(c->bev), &mh,
+		    MSG_NOSIGNAL | MSG_DONTWAIT)) < 0)
+			n = 0;
+	}
+	if ((size_t)n < hlen) {
+		evbuffer_add(out, head + n, hlen - (size_t)n);
+		n = 0;
+	} else
+		n -= (ssize_t)hlen;
+	if ((size_t)n < blen)
+		evbuffer_add(out, body + n, blen - (size_t)n);
 }
 
 char *
@@ -352,7 +443,8 @@ np_http_reply(struct np_http_req *req, int status, const char *content_type,
     const char *body, size_t len)
 {
 	struct np_http_conn *c = req->conn;
-	struct evbuffer *out;
+	char buf[NP_HTTP_HEAD_BUF], *head;
+	size_t hlen;
 
 	if (c == NULL) {		/* client gone: discard */
 		np_http_req_free(req);
@@ -364,11 +456,12 @@ np_http_reply(struct np_http_req *req, int status, const char *content_type,
 	}
 	if (c->srv->draining)
 		req->keep_alive = 0;
-	out = bufferevent_get_output(c->bev);
-	np_http_head_write(out, status, content_type, (long long)len,
-	    !req->keep_alive, req->minor == 0, req->out_hdrs);
-	if (!req->head_only && len > 0)
-		evbuffer_add(out, body, len);
+	hlen = head_build(buf, sizeof(buf), &head, status, content_type,
+	    (long long)len, !req->keep_alive, req->minor == 0, req->out_hdrs);
+	if (head != NULL)
+		reply_send(c, head, hlen, body, req->head_only ? 0 : len);
+	if (head != buf)
+		free(head);
 	np_http_conn_replied(c, status, !req->keep_alive);
 	np_http_req_free(req);
 }

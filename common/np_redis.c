@@ -31,9 +31,9 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>
 
 #include "np_log.h"
+#include "np_redis_ev.h"
 #include "np_time.h"
 #include "np_redis.h"
 
@@ -338,7 +338,7 @@ redis_connect(struct np_redis *r)
 	}
 	ac->data = r;
 	(void)redisEnableKeepAlive(&ac->c);
-	if (redisLibeventAttach(ac, r->base) != REDIS_OK) {
+	if (np_redis_ev_attach(ac, r->base) != REDIS_OK) {
 		redisAsyncFree(ac);
 		redis_lost(r);
 		return;

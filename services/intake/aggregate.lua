@@ -14,8 +14,9 @@
 --       4 fingerprint, 5 call JSON, 6 type, 7 compatible types (a,b,c),
 --       8 priority, 9 lat, 10 lon, 11 now (ms), 12 merge radius (m),
 --       13 merge window (ms), 14 max candidates, 15 incident.created
---       message, 16 timeline entry 'created', 17 timeline entry
---       'call_merged', 18 address, 19 source, 20 district
+--       message, 16 the call's timeline entry after its event
+--       ('"by":...}': '{"ts":<now>,"event":"created",' goes before it,
+--       or "call_merged"), 17 address, 18 source, 19 district
 -- Returns {status, incident id, merged 0/1, calls, priority, t0}.
 local call_key, geo, open, stream = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local p, new_id, call_id, fp = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -40,11 +41,17 @@ local function record_call(id, merged)
   redis.call('RPUSH', p .. 'inc:' .. id .. ':calls', call_id)
 end
 
+local function timeline(event)
+  return '{"ts":' .. ARGV[11] .. ',"event":"' .. event .. '",' .. ARGV[16]
+end
+
 -- (2) merge into the nearest open, compatible, recently reported incident
-local ok = {}
-for t in string.gmatch(ARGV[7], '[^,]+') do ok[t] = true end
 local near = redis.call('GEOSEARCH', geo, 'FROMLONLAT', ARGV[10], ARGV[9],
                         'BYRADIUS', ARGV[12], 'm', 'ASC', 'COUNT', ARGV[14])
+local ok = {}
+if #near > 0 then
+  for t in string.gmatch(ARGV[7], '[^,]+') do ok[t] = true end
+end
 for _, id in ipairs(near) do
   local inc = p .. 'inc:' .. id
   local f = redis.call('HMGET', inc, 'state', 'type', 'last_call', 'priority')
@@ -53,7 +60,7 @@ for _, id in ipairs(near) do
   elseif ok[f[2]] and now - tonumber(f[3]) <= tonumber(ARGV[13]) then
     redis.call('HINCRBY', inc, 'calls', 1)
     redis.call('HSET', inc, 'last_call', now)
-    redis.call('RPUSH', inc .. ':tl', ARGV[17])
+    redis.call('RPUSH', inc .. ':tl', timeline('call_merged'))
     local old = tonumber(f[4])
     if prio < old then                   -- a graver report raises it
       redis.call('HSET', inc, 'priority', prio)
@@ -77,11 +84,11 @@ if redis.call('EXISTS', inc) == 1 then
 end
 redis.call('HSET', inc, 'id', new_id, 'type', ctype, 'priority', prio,
            'state', 'new', 'lat', ARGV[9], 'lon', ARGV[10],
-           'address', ARGV[18], 'source', ARGV[19], 'district', ARGV[20],
+           'address', ARGV[17], 'source', ARGV[18], 'district', ARGV[19],
            't0', now, 'last_call', now, 'calls', 1)
 redis.call('GEOADD', geo, ARGV[10], ARGV[9], new_id)
 redis.call('ZADD', open, now, new_id)
-redis.call('RPUSH', inc .. ':tl', ARGV[16])
+redis.call('RPUSH', inc .. ':tl', timeline('created'))
 record_call(new_id, 0)
 redis.call('XADD', stream, '*', 'msg', ARGV[15])
 return {'created', new_id, 0, 1, prio, now}

@@ -242,16 +242,51 @@ intake_call_json(const struct intake_call *c, int64_t accepted_ms)
 	return j;
 }
 
+char *
+intake_call_content(const struct intake_call *c, size_t *len)
+{
+	json_t *j = call_content(c);
+	char *s = np_json_dump(j, len);
+
+	json_decref(j);
+	return s;
+}
+
+/*
+ * The dump of intake_call_json() from the content's: the call id goes
+ * first and accepted_at last, the content's members between, compact.
+ * The call id needs no escaping (np_id_valid characters only).
+ */
+char *
+intake_call_json_str(const struct intake_call *c, const char *content,
+    size_t clen, int64_t accepted_ms)
+{
+	size_t size = clen + strlen(c->call_id) + 64;
+	char *s;
+
+	if (clen < 2 || content[0] != '{' || content[clen - 1] != '}' ||
+	    (s = malloc(size)) == NULL)
+		return NULL;
+	snprintf(s, size, "{\"call_id\":\"%s\",%.*s,\"accepted_at\":%lld}",
+	    c->call_id, (int)(clen - 2), content + 1, (long long)accepted_ms);
+	return s;
+}
+
+void
+intake_content_fingerprint(const char *content, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a 64 */
+
+	for (const char *p = content ? content : ""; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 void
 intake_call_fingerprint(const struct intake_call *c, char out[17])
 {
-	json_t *j = call_content(c);
-	char *s = np_json_dump(j, NULL);
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a 64 */
+	char *s = intake_call_content(c, NULL);
 
-	for (const char *p = s ? s : ""; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	intake_content_fingerprint(s, out);
 	free(s);
-	json_decref(j);
 }

@@ -80,9 +80,10 @@ announce(struct intake *in, const struct intake_call *c,
 {
 	json_t *m;
 
-	if (strcmp(o->status, "created") == 0) {
-		publish(in, "incident.created",
-		    intake_msg_created(in, c, o->incident_id, o->t0));
+	if (o->created != NULL) {	/* the message on the stream, again */
+		if (in->bus != NULL && np_bus_publish(in->bus,
+		    "incident.created", o->created, o->created_len) == -1)
+			log_debug("event incident.created not published");
 		return;
 	}
 	m = np_msg_new("call.merged", "intake");
@@ -91,6 +92,32 @@ announce(struct intake *in, const struct intake_call *c,
 	    "call_type", c->type->name, "call_priority", c->priority,
 	    "priority", o->priority, "calls_count", (json_int_t)o->calls));
 	publish(in, "call.merged", m);
+}
+
+/*
+ * The answer to an accepted call, written as jansson would (compact, in
+ * this order); both ids are np_id_valid (store.c checks Redis' one), so
+ * they need no escaping.
+ */
+static void
+reply_call(struct np_http_req *req, int status, const struct intake_call *c,
+    const struct intake_outcome *o, int dup)
+{
+	char body[512];
+	int n;
+
+	n = snprintf(body, sizeof(body), "{\"call_id\":\"%s\","
+	    "\"incident_id\":\"%s\",\"merged\":%s,\"duplicate\":%s,"
+	    "\"incident\":{\"id\":\"%s\",\"priority\":%d,\"colour\":\"%s\","
+	    "\"calls_count\":%lld,\"t0\":%lld}}", c->call_id, o->incident_id,
+	    o->merged ? "true" : "false", dup ? "true" : "false",
+	    o->incident_id, o->priority, intake_colour(o->priority), o->calls,
+	    o->t0);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		np_http_error(req, 500, "internal", NULL, "answer too long");
+	else
+		np_http_reply(req, status, "application/json", body,
+		    (size_t)n);
 }
 
 static void
@@ -130,13 +157,7 @@ call_done(struct intake *in, enum intake_rc rc, const struct intake_call *c,
 	snprintf(location, sizeof(location), "/v1/incidents/%s",
 	    o->incident_id);
 	np_http_add_header(req, "Location", location);
-	np_http_reply_json(req, dup ? 200 : 201, json_pack(
-	    "{s:s, s:s, s:b, s:b, s:{s:s, s:i, s:s, s:I, s:I}}",
-	    "call_id", c->call_id, "incident_id", o->incident_id,
-	    "merged", o->merged, "duplicate", dup, "incident",
-	    "id", o->incident_id, "priority", o->priority,
-	    "colour", intake_colour(o->priority),
-	    "calls_count", (json_int_t)o->calls, "t0", (json_int_t)o->t0));
+	reply_call(req, dup ? 200 : 201, c, o, dup);
 }
 
 static void

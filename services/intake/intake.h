@@ -80,6 +80,13 @@ const char *intake_source_name(enum intake_source);
 json_t	*intake_call_json(const struct intake_call *, int64_t accepted_ms);
 /* Fingerprint of what the call says (not its id or time): 16 hex chars. */
 void	intake_call_fingerprint(const struct intake_call *, char out[17]);
+/* The same from the parts, each made once per call (store.c): what the
+ * call says as compact JSON (caller frees), its fingerprint, and the dump
+ * of intake_call_json() spliced from it (caller frees; NULL no memory). */
+char	*intake_call_content(const struct intake_call *, size_t *len);
+void	intake_content_fingerprint(const char *content, char out[17]);
+char	*intake_call_json_str(const struct intake_call *, const char *content,
+	    size_t len, int64_t accepted_ms);
 
 
 /* The service: one context, no other globals. */
@@ -124,6 +131,8 @@ struct intake {
 	char			 k_geo[160];
 	char			 k_open[160];
 	char			 k_stream[160];
+	/* aggregate.lua's merge arguments, from conf (intake_store_init) */
+	char			 a_radius[32], a_window[24], a_cand[16];
 };
 
 /* store.c: the Redis side.  Outcome of one call: */
@@ -141,6 +150,8 @@ struct intake_outcome {
 	long long	calls;
 	int		priority;
 	long long	t0;
+	const char	*created;	/* "created": the incident.created */
+	size_t		 created_len;	/* message put on the stream */
 };
 
 typedef void intake_aggregate_cb(struct intake *, enum intake_rc,

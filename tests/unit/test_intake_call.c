@@ -178,6 +178,42 @@ START_TEST(canonical_json_holds_what_was_said)
 }
 END_TEST
 
+/* store.c sends the call spliced from its content: byte for byte the
+ * dump of intake_call_json(), and the same fingerprint. */
+START_TEST(spliced_call_json_is_the_dump)
+{
+	static const char *const bodies[] = { GOOD, "{\"type\":\"fight\","
+	    "\"location\":{\"lat\":-31.5,\"lon\":121}}", "{\"type\":"
+	    "\"fight\",\"description\":\"a \\\"q\\\" \\u00e9\\n\","
+	    "\"location\":{\"lat\":1e-7,\"lon\":-179.9999999}}" };
+	struct intake_call c;
+	struct np_jerr e;
+	char fa[17], fb[17], *content, *spliced, *dumped;
+	size_t len;
+	json_t *j;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+		ck_assert_int_eq(parse(&c, bodies[i], "k1", &e), 0);
+		content = intake_call_content(&c, &len);
+		ck_assert_ptr_nonnull(content);
+		ck_assert_uint_eq(len, strlen(content));
+		spliced = intake_call_json_str(&c, content, len,
+		    1800000000123LL);
+		j = intake_call_json(&c, 1800000000123LL);
+		dumped = np_json_dump(j, NULL);
+		ck_assert_str_eq(spliced, dumped);
+		intake_call_fingerprint(&c, fa);
+		intake_content_fingerprint(content, fb);
+		ck_assert_str_eq(fa, fb);
+		free(content);
+		free(spliced);
+		free(dumped);
+		json_decref(j);
+		intake_call_free(&c);
+	}
+}
+END_TEST
+
 START_TEST(merge_groups_decide_compatibility)
 {
 	char buf[512];
@@ -206,6 +242,7 @@ main(void)
 	tcase_add_test(tc, each_bad_field_is_named);
 	tcase_add_test(tc, fingerprint_ignores_id_not_content);
 	tcase_add_test(tc, canonical_json_holds_what_was_said);
+	tcase_add_test(tc, spliced_call_json_is_the_dump);
 	tcase_add_test(tc, merge_groups_decide_compatibility);
 	suite_add_tcase(s, tc);
 	return np_test_run(s);

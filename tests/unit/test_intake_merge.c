@@ -66,7 +66,7 @@ static struct outcome
 run(const struct call *c)
 {
 	char call_key[128], prio[8], lat[32], lon[32], now[32];
-	const char *argv[27];
+	const char *argv[26];
 	struct outcome o;
 	redisReply *r;
 
@@ -83,10 +83,9 @@ run(const struct call *c)
 	argv[13] = c->compat; argv[14] = prio; argv[15] = lat;
 	argv[16] = lon; argv[17] = now; argv[18] = "150"; argv[19] = "900000";
 	argv[20] = "16"; argv[21] = "{\"type\":\"incident.created\"}";
-	argv[22] = "{\"event\":\"created\"}";
-	argv[23] = "{\"event\":\"call_merged\"}"; argv[24] = "Main St 1";
-	argv[25] = "phone"; argv[26] = "city";
-	r = redisCommandArgv(rc, 27, argv, NULL);
+	argv[22] = "\"by\":\"intake\"}"; argv[23] = "Main St 1";
+	argv[24] = "phone"; argv[25] = "city";
+	r = redisCommandArgv(rc, 26, argv, NULL);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_msg(r->type == REDIS_REPLY_ARRAY && r->elements == 6,
 	    "script said: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
