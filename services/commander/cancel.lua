@@ -8,23 +8,22 @@
 --
 -- ARGV: 4.. per closed incident: its id
 -- Answers as batch (lib.lua); per incident 'cancelled', count.
-local LIVE = {issued = true, acked = true, enroute = true, onscene = true}
 
 local function cancel_order(inc, tier, oid)
   local okey = P .. 'order:' .. oid
   local f = redis.call('HMGET', okey, 'state', 'unit_id')
-  if not LIVE[f[1]] then return 0 end
+  if not live_rank(f[1]) then return 0 end
   redis.call('HSET', okey, 'state', 'cancelled', 'reason', 'incident_closed')
   if f[1] == 'issued' then redis.call('ZREM', ACKDUE, oid) end
   release(f[2], oid, 'available')
-  local json = cjson.encode(envelope('order.cancelled', {
-    order_id = oid, unit_id = f[2], incident_id = inc,
-    reason = 'incident_closed'}))
+  local json = message('order.cancelled', jf('order_id', oid) ..
+      jf('unit_id', f[2]) .. jf('incident_id', inc) ..
+      ',"reason":"incident_closed"')
   redis.call('XADD', ORDERS, '*', 'msg', json)
   frame('order.cancelled', json)
-  timeline(inc, 'order_cancelled', {unit_id = f[2], order_id = oid,
-                                    tier = tonumber(tier),
-                                    reason = 'incident_closed'})
+  timeline(inc, 'order_cancelled', jf('unit_id', f[2]) ..
+           jf('order_id', oid) .. jn('tier', tier) ..
+           ',"reason":"incident_closed"')
   return 1
 end
 
@@ -39,7 +38,7 @@ local function cancel(inc)
     end
   end
   local retries = {}
-  for t = 1, 9 do retries[t] = retry_member(inc, t) end
+  for t = 1, 9 do retries[t] = retry_member(inc, string.char(48 + t)) end
   redis.call('ZREM', ACKDUE, unpack(retries))
   return 'cancelled', tostring(n)
 end

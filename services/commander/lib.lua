@@ -29,27 +29,113 @@ local P, NOW, ACK_MS = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ACKDUE, ORDERS = KEYS[1], KEYS[2]
 local FRAMES, DUE = {}, 0
 
--- order states that hold the tier: no next candidate while one of these
-local HOLDS = {issued = true, acked = true, enroute = true, onscene = true,
-               cleared = true}
--- incident states, in the order they advance
-local RANK = {new = 1, routed = 2, dispatched = 3, acked = 4, onscene = 5,
-              cleared = 6, closed = 7}
+-- Numbers are kept as text on the hot paths (as in tracker/lib.lua):
+-- Redis 7.0 formats every Lua number passed to redis.call with %.17g, and
+-- `..` and cjson with %.14g -- printf's floating point path, a large part
+-- of a script's time.  num_s: raw, its own text, when that is a plain
+-- integer of up to 14 digits (as cjson and Redis would write it), else n
+-- as cjson writes it; int_s: a whole number in integer formatting.
+-- (Every table and closure built here is built again on each EVALSHA,
+-- and its collection costs as much again: the constant sets are
+-- functions, not tables.)
+local function num_s(raw, n)
+  if type(raw) == 'string' and #raw <= 14 and
+      string.find(raw, '^-?[1-9]%d*$') then
+    return raw
+  end
+  return string.format('%.14g', n)
+end
+local function int_s(n)
+  if n == math.floor(n) and n > -1e14 and n < 1e14 then
+    return string.format('%d', n)
+  end
+  return string.format('%.14g', n)
+end
+local NOW_S = num_s(ARGV[2], NOW)
 
-local function envelope(mtype, fields)
-  local m = {type = mtype, v = 1, ts = NOW, src = 'commander'}
-  for k, v in pairs(fields) do m[k] = v end
-  return m
+-- s inside a JSON string's quotes: ids ([A-Za-z0-9._:-]) need no
+-- escaping and are used as they are (no cjson, no new string: the hot
+-- paths build each JSON text in one concatenation).
+local function esc(s)
+  if string.find(s, '^[%w._:-]*$') then return s end
+  return string.sub(cjson.encode(s), 2, -2)
+end
+
+-- A number stored as text, as JSON: the text itself when it is a plain
+-- JSON integer of up to 14 digits (with real, also a decimal fraction),
+-- else as cjson writes it; nil when it is not a finite number.
+local function jnum(raw, real)
+  if type(raw) == 'string' and
+      ((#raw <= 14 and string.find(raw, '^-?[1-9]%d*$')) or raw == '0' or
+       (real and #raw <= 24 and (string.find(raw, '^-?[1-9]%d*%.%d+$') or
+                                 string.find(raw, '^-?0%.%d+$')))) then
+    return raw
+  end
+  local n = tonumber(raw)
+  if not n or n ~= n or n == math.huge or n == -math.huge then return nil end
+  return string.format('%.14g', n)
+end
+
+-- ',"k":v' JSON members: a string (jf), stored number text (jn), any
+-- value (jv); '' for nil, which cjson would leave out too.
+local function jf(k, s)
+  if s == nil then return '' end
+  return ',"' .. k .. '":"' .. esc(s) .. '"'
+end
+
+local function jn(k, raw, real)
+  local t = raw ~= nil and jnum(raw, real)
+  if not t then return '' end
+  return ',"' .. k .. '":' .. t
+end
+
+local function jv(k, v)
+  if v == nil then return '' end
+  if type(v) == 'string' then return jf(k, v) end
+  return ',"' .. k .. '":' .. cjson.encode(v)
+end
+
+-- A tier number as its text.
+local function tier_s(t)
+  if t == 1 then return '1' elseif t == 2 then return '2'
+  elseif t == 3 then return '3' end
+  return int_s(t)
+end
+
+-- An order state's place in issued < acked < enroute < onscene (nil: not
+-- live); hold: cleared holds the tier too (no next candidate).
+local function live_rank(s, hold)
+  if s == 'issued' then return 1 elseif s == 'acked' then return 2
+  elseif s == 'enroute' then return 3 elseif s == 'onscene' then return 4
+  elseif hold and s == 'cleared' then return 5 end
+  return nil
+end
+
+-- incident states, in the order they advance
+local function rank(s)
+  if s == 'new' then return 1 elseif s == 'routed' then return 2
+  elseif s == 'dispatched' then return 3 elseif s == 'acked' then return 4
+  elseif s == 'onscene' then return 5 elseif s == 'cleared' then return 6
+  elseif s == 'closed' then return 7 end
+  return nil
+end
+
+-- A message's JSON: the envelope, then members (jf, jn, jv: ',"k":v').
+local function message(mtype, members)
+  return '{"type":"' .. mtype .. '","v":1,"ts":' .. NOW_S ..
+      ',"src":"commander"' .. members .. '}'
 end
 
 local function frame(topic, json)
   FRAMES[#FRAMES + 1] = topic .. ' ' .. json
 end
 
-local function timeline(inc, event, fields)
-  local e = {ts = NOW, event = event, by = 'commander'}
-  for k, v in pairs(fields) do e[k] = v end
-  redis.call('RPUSH', P .. 'inc:' .. inc .. ':tl', cjson.encode(e))
+-- A timeline entry (members: jf, jn: ',"k":v'), by the commander unless
+-- by says who.
+local function timeline(inc, event, members, by)
+  redis.call('RPUSH', P .. 'inc:' .. inc .. ':tl', '{"ts":' .. NOW_S ..
+             ',"event":"' .. event .. '","by":"' .. esc(by or 'commander') ..
+             '"' .. members .. '}')
 end
 
 -- Move the incident's state forward to s (never back, never from a state
@@ -58,7 +144,8 @@ end
 local function advance(inc, s, cur)
   local key = P .. 'inc:' .. inc
   if cur == nil then cur = redis.call('HGET', key, 'state') end
-  if cur and not (RANK[cur] and RANK[cur] < RANK[s]) then return false end
+  local r = cur and rank(cur)
+  if cur and not (r and r < rank(s)) then return false end
   redis.call('HSET', key, 'state', s)
   return true
 end
@@ -74,9 +161,14 @@ local function unit_status(uid, status, oid, inc, quiet)
     redis.call('HSET', key, 'status', status)
   end
   if quiet then return end
-  local ev = {unit_id = uid, status = status, order_id = oid,
-              incident_id = oid and inc}
-  frame('unit.status', cjson.encode(envelope('unit.status', ev)))
+  local tail = '"}'
+  if oid then
+    tail = '","order_id":"' .. esc(oid) .. '","incident_id":"' .. esc(inc) ..
+        '"}'
+  end
+  FRAMES[#FRAMES + 1] = 'unit.status {"type":"unit.status","v":1,"ts":' ..
+      NOW_S .. ',"src":"commander","unit_id":"' .. esc(uid) ..
+      '","status":"' .. status .. tail
 end
 
 -- The unit is free again (status: available, or unreachable after a
@@ -97,7 +189,7 @@ end
 local function tier_orders(inc, tier, cur)
   local out = {}
   local n = tonumber(string.match(cur, '(%d+)$')) or 0
-  for k = 1, n do out[k] = inc .. '-T' .. tier .. '-' .. k end
+  for k = 1, n do out[k] = inc .. '-T' .. tier .. '-' .. int_s(k) end
   return out
 end
 
@@ -111,50 +203,61 @@ local function route_tier(route, tier)
 end
 
 -- The next attempt's order id, <incident>-T<tier>-<n>, its order:<oid>
--- hash created (field id) so that no other attempt takes it.
-local function next_order_id(inc, tier, cur)
+-- hash created (field id) so that no other attempt takes it.  ts: the
+-- tier as text.
+local function next_order_id(inc, ts, cur)
   local n = cur and tonumber(string.match(cur, '(%d+)$')) or 0
   local oid
   repeat
     n = n + 1
-    oid = inc .. '-T' .. tier .. '-' .. n
+    oid = inc .. '-T' .. ts .. '-' .. int_s(n)
   until redis.call('HSETNX', P .. 'order:' .. oid, 'id', oid) == 1
   return oid
 end
 
+-- A member from the incident's hash (text) or else the route's value.
+local function jn_or(k, raw, route, rk, real)
+  local t = jn(k, raw, real)
+  if t ~= '' then return t end
+  return jv(k, route[rk])
+end
+
 -- Fill order oid (next_order_id made it) for unit uid and send it to the
--- gateway.
-local function issue(inc, tier, oid, uid, f, route)
+-- gateway.  ts: the tier as text.
+local function issue(inc, ts, oid, uid, f, route)
   local due = NOW + ACK_MS
-  local m = envelope('order.issued', {
-    order_id = oid, incident_id = inc, unit_id = uid, tier = tier,
-    incident_type = f[3] or route.incident_type,
-    priority = tonumber(f[4]) or route.priority,
-    lat = tonumber(f[5]) or route.lat, lon = tonumber(f[6]) or route.lon,
-    ack_due = due})
-  if f[7] and f[7] ~= '' then m.address = f[7] end
-  local json = cjson.encode(m)
+  local due_s = int_s(due)
+  local json = message('order.issued', ',"order_id":"' .. esc(oid) ..
+      '","incident_id":"' .. esc(inc) .. '","unit_id":"' .. esc(uid) ..
+      '","tier":' .. ts .. (f[3] and jf('incident_type', f[3]) or
+       jv('incident_type', route.incident_type)) ..
+      jn_or('priority', f[4], route, 'priority') ..
+      jn_or('lat', f[5], route, 'lat', true) ..
+      jn_or('lon', f[6], route, 'lon', true) ..
+      ',"ack_due":' .. due_s ..
+      ((f[7] and f[7] ~= '') and jf('address', f[7]) or ''))
   redis.call('HSET', P .. 'order:' .. oid, 'incident_id', inc,
-             'unit_id', uid, 'tier', tier, 'state', 'issued',
-             'issued_at', NOW, 'ack_due', due, 'msg', json)
-  redis.call('ZADD', ACKDUE, due, oid)
+             'unit_id', uid, 'tier', ts, 'state', 'issued',
+             'issued_at', NOW_S, 'ack_due', due_s, 'msg', json)
+  redis.call('ZADD', ACKDUE, due_s, oid)
   redis.call('XADD', ORDERS, '*', 'msg', json)
   frame('order.issued', json)
   unit_status(uid, 'dispatched', oid, inc)
-  timeline(inc, 'dispatched', {unit_id = uid, tier = tier, order_id = oid})
+  timeline(inc, 'dispatched', ',"unit_id":"' .. esc(uid) .. '","tier":' ..
+           ts .. ',"order_id":"' .. esc(oid) .. '"')
   if DUE == 0 or due < DUE then DUE = due end
 end
 
 -- orders:ackdue also holds the retries of unfilled tiers, as members
 -- 'retry|<incident>|<tier>' (order ids never hold '|'); noanswer.lua runs
 -- them when due.
-local function retry_member(inc, tier)
-  return 'retry|' .. inc .. '|' .. tier
+local function retry_member(inc, ts)
+  return 'retry|' .. inc .. '|' .. ts
 end
 
-local function retry_later(inc, tier)
+local function retry_later(inc, ts)
   local due = NOW + ACK_MS
-  redis.call('ZADD', ACKDUE, due, retry_member(inc, tier))
+  redis.call('ZADD', ACKDUE, int_s(due), retry_member(inc, ts))
   if DUE == 0 or due < DUE then DUE = due end
 end
 
@@ -207,10 +310,11 @@ end
 --                              is tried again one ack timeout later)
 --   'closed' | 'noroute' | 'badroute' | 'notier', ''
 local function dispatch_next(inc, tier)
-  local akey = P .. 'inc:' .. inc .. ':asg'
-  local a = redis.call('HMGET', akey, tier, tier .. '.next')
+  local akey, ts = P .. 'inc:' .. inc .. ':asg', tier_s(tier)
+  local a = redis.call('HMGET', akey, ts, ts .. '.next')
   local cur = a[1]
-  if cur and HOLDS[redis.call('HGET', P .. 'order:' .. cur, 'state')] then
+  if cur and live_rank(redis.call('HGET', P .. 'order:' .. cur, 'state'),
+                      true) then
     return 'held', cur
   end
   local f = redis.call('HMGET', P .. 'inc:' .. inc, 'route', 'state', 'type',
@@ -235,9 +339,9 @@ local function dispatch_next(inc, tier)
     if type(uid) == 'string' then
       local u = redis.call('HMGET', P .. 'unit:' .. uid, 'status', 'order')
       if u[1] == 'available' and (not u[2] or u[2] == '') then
-        local oid = next_order_id(inc, tier, cur)
-        issue(inc, tier, oid, uid, f, route)
-        redis.call('HSET', akey, tier, oid, tier .. '.next', i)
+        local oid = next_order_id(inc, ts, cur)
+        issue(inc, ts, oid, uid, f, route)
+        redis.call('HSET', akey, ts, oid, ts .. '.next', int_s(i))
         advance(inc, 'dispatched', f[2] or false)
         return 'dispatched', oid
       end
@@ -247,10 +351,11 @@ local function dispatch_next(inc, tier)
   -- later (units come back: reconnected, released, cleared), for as long
   -- as the incident is open and the tier unfilled -- an incident is never
   -- left without a unit only because every candidate was busy at once.
-  redis.call('HSET', akey, tier .. '.next', 0)
-  retry_later(inc, tier)
-  if redis.call('HSETNX', akey, tier .. '.unfilled', NOW) == 1 then
-    timeline(inc, 'tier_unfilled', {tier = tier, candidates = #cands})
+  redis.call('HSET', akey, ts .. '.next', '0')
+  retry_later(inc, ts)
+  if redis.call('HSETNX', akey, ts .. '.unfilled', NOW_S) == 1 then
+    timeline(inc, 'tier_unfilled', ',"tier":' .. ts .. ',"candidates":' ..
+             int_s(#cands))
   end
   return 'unfilled', ''
 end

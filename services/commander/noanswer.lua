@@ -22,18 +22,19 @@ local function expire(oid)
   if f[1] ~= 'issued' then return 0 end
   redis.call('HSET', okey, 'state', 'noanswer', 'reason', 'no_answer')
   release(f[2], oid, 'unreachable')
-  local json = cjson.encode(envelope('order.cancelled', {order_id = oid,
-    unit_id = f[2], incident_id = f[3], reason = 'no_answer'}))
+  local json = message('order.cancelled', jf('order_id', oid) ..
+      jf('unit_id', f[2]) .. jf('incident_id', f[3]) ..
+      ',"reason":"no_answer"')
   redis.call('XADD', ORDERS, '*', 'msg', json)
   frame('order.cancelled', json)
-  timeline(f[3], 'no_answer', {unit_id = f[2], order_id = oid,
-                               tier = tonumber(f[4])})
+  timeline(f[3], 'no_answer', jf('unit_id', f[2]) .. jf('order_id', oid) ..
+           jn('tier', f[4]))
   dispatch_next(f[3], tonumber(f[4]))
   return 1
 end
 
-local due = redis.call('ZRANGE', ACKDUE, '-inf', NOW, 'BYSCORE', 'LIMIT', 0,
-                       tonumber(ARGV[4]))
+local due = redis.call('ZRANGE', ACKDUE, '-inf', NOW_S, 'BYSCORE', 'LIMIT',
+                       '0', num_s(ARGV[4], tonumber(ARGV[4])))
 local n = 0
 for _, member in ipairs(due) do
   redis.call('ZREM', ACKDUE, member)

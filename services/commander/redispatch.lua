@@ -14,13 +14,14 @@ local akey = P .. 'inc:' .. inc .. ':asg'
 if redis.call('EXISTS', P .. 'inc:' .. inc) == 0 then
   return answer('missing', '')
 end
-if redis.call('HSETNX', akey, tier .. '.redispatch', NOW) == 0 then
+local ts = tier_s(tier)
+if redis.call('HSETNX', akey, ts .. '.redispatch', NOW_S) == 0 then
   return answer('done', '')
 end
-local held = redis.call('HGET', akey, tier)
-if held then redis.call('HDEL', akey, tier) end
+local held = redis.call('HGET', akey, ts)
+if held then redis.call('HDEL', akey, ts) end
 local result, detail = dispatch_next(inc, tier)
 if result ~= 'dispatched' and held then
-  redis.call('HSET', akey, tier, held)
+  redis.call('HSET', akey, ts, held)
 end
 return answer(result, detail)

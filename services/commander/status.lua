@@ -2,7 +2,7 @@
 -- s:status, in order, each as if it were a call of its own.
 --
 -- Order statuses move the order only from the states their transition
--- allows (TRANSITIONS below), so a replayed or late status changes
+-- allows (transition below), so a replayed or late status changes
 -- nothing; the unit follows only while it still holds that order.
 --   acked     issued                     -> acked, off orders:ackdue
 --   enroute   issued acked               -> enroute
@@ -26,20 +26,25 @@
 -- Answers as batch (lib.lua); per entry, result is the status applied, or
 -- 'ignored' / 'unknown_unit' / 'unknown_order' / 'mismatch' with the
 -- reason in detail.
-local TRANSITIONS = {
-  acked    = {to = 'acked', stamp = 'acked_at', unit = 'acked',
-              incident = 'acked', from = {issued = true}},
-  enroute  = {to = 'enroute', stamp = 'enroute_at', unit = 'enroute',
-              incident = 'acked', from = {issued = true, acked = true}},
-  onscene  = {to = 'onscene', stamp = 'onscene_at', unit = 'onscene',
-              incident = 'onscene',
-              from = {issued = true, acked = true, enroute = true}},
-  clear    = {to = 'cleared', stamp = 'cleared_at', event = 'cleared',
-              from = {issued = true, acked = true, enroute = true,
-                      onscene = true}},
-  declined = {to = 'declined', from = {issued = true, acked = true}},
-}
-local LIVE = {issued = true, acked = true, enroute = true, onscene = true}
+--
+-- TRANSITIONS: a status's order state (to), its time stamp field, the
+-- unit's and the incident's new state, the timeline event (to when nil),
+-- and the last order state it may come from (lib.lua's live_rank): a
+-- function, not a table of tables, which every call would build again.
+local function transition(status)
+  if status == 'acked' then
+    return 'acked', 'acked_at', 'acked', 'acked', nil, 1
+  elseif status == 'enroute' then
+    return 'enroute', 'enroute_at', 'enroute', 'acked', nil, 2
+  elseif status == 'onscene' then
+    return 'onscene', 'onscene_at', 'onscene', 'onscene', nil, 3
+  elseif status == 'clear' then
+    return 'cleared', 'cleared_at', nil, nil, 'cleared', 4
+  elseif status == 'declined' then
+    return 'declined', nil, nil, nil, nil, 2
+  end
+  return nil
+end
 
 -- online / offline: the unit's link.
 local function link(uid, ukey, status, u)
@@ -65,7 +70,7 @@ local function cleared(inc, oid)
     if not string.find(asg[i], '.', 1, true) then
       for _, o in ipairs(tier_orders(inc, asg[i], asg[i + 1])) do
         if o ~= oid and
-            LIVE[redis.call('HGET', P .. 'order:' .. o, 'state')] then
+            live_rank(redis.call('HGET', P .. 'order:' .. o, 'state')) then
           return
         end
       end
@@ -89,36 +94,37 @@ local function apply(uid, status, oid, disposition, reason)
     unit_status(uid, 'available')
   end
 
-  local tr = TRANSITIONS[status]
-  if not tr then return 'ignored', 'status ' .. status end
+  local to, stamp, ustate, istate, event, from = transition(status)
+  if not to then return 'ignored', 'status ' .. status end
   local okey = P .. 'order:' .. oid
   local o = redis.call('HMGET', okey, 'state', 'unit_id', 'incident_id',
                        'tier')
   if not o[1] then return 'unknown_order', oid end
   if o[2] ~= uid then return 'mismatch', o[2] end
-  if not tr.from[o[1]] then return 'ignored', o[1] end
+  local r = live_rank(o[1])
+  if not (r and r <= from) then return 'ignored', o[1] end
 
   local inc, tier = o[3], tonumber(o[4])
   -- the unit made this change; the commander only recorded it
-  local ev = {unit_id = uid, order_id = oid, tier = tier,
-              by = 'unit:' .. uid, via = 'commander'}
-  local set = {'state', tr.to}
-  if tr.stamp then set[3], set[4] = tr.stamp, NOW end
+  local ev = ',"unit_id":"' .. esc(uid) .. '","order_id":"' .. esc(oid) ..
+      '"' .. jn('tier', o[4]) .. ',"via":"commander"'
+  local set = {'state', to}
+  if stamp then set[3], set[4] = stamp, NOW_S end
   if status == 'clear' and disposition ~= '' then
     set[#set + 1], set[#set + 2] = 'disposition', disposition
-    ev.disposition = disposition
+    ev = ev .. jf('disposition', disposition)
   elseif status == 'declined' and reason ~= '' then
     set[#set + 1], set[#set + 2] = 'reason', reason
-    ev.reason = reason
+    ev = ev .. jf('reason', reason)
   end
   redis.call('HSET', okey, unpack(set))
   -- only an issued order waits for its ack
   if o[1] == 'issued' then redis.call('ZREM', ACKDUE, oid) end
-  timeline(inc, tr.event or tr.to, ev)
+  timeline(inc, event or to, ev, 'unit:' .. uid)
 
-  if tr.unit then
-    if u[2] == oid then unit_status(uid, tr.unit, oid, inc, true) end
-    advance(inc, tr.incident)
+  if ustate then
+    if u[2] == oid then unit_status(uid, ustate, oid, inc, true) end
+    advance(inc, istate)
     return status, oid
   end
   release(uid, oid, 'available', u[2] or false)

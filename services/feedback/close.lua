@@ -46,6 +46,34 @@ local REPEAT_M, WINDOW_MS = tonumber(ARGV[4]), tonumber(ARGV[5]) * 1000
 local BY, HEAD, REC = ARGV[6], 6, 6
 local sla_keys, sla_incs = {}, {}	-- key -> {field -> n}, summed
 
+-- Numbers are kept as text (as in tracker/lib.lua): Redis 7.0 formats
+-- every Lua number passed to redis.call with %.17g, and `..` and cjson
+-- with %.14g -- printf's floating point path, a large part of the
+-- script's time.  int_s: a whole number in integer formatting.
+-- (Every table and closure built is built again on each EVALSHA, and
+-- its collection costs as much again: temporaries are kept few.)
+local function int_s(n)
+  if n == math.floor(n) and n > -1e14 and n < 1e14 then
+    return string.format('%d', n)
+  end
+  return string.format('%.14g', n)
+end
+-- stored text as JSON: itself when a plain integer of up to 14 digits
+local function jint(raw, n)
+  if #raw <= 14 and string.find(raw, '^-?[1-9]%d*$') then return raw end
+  return string.format('%.14g', n)
+end
+local NOW_S = jint(ARGV[2], NOW)
+local REPEAT_M_S = jint(ARGV[4], REPEAT_M)
+local WINDOW_MS_S = int_s(WINDOW_MS)
+
+-- s as a JSON string: ids ([A-Za-z0-9._:-]) need no escaping, which saves
+-- cjson on the hot paths.
+local function jstr(s)
+  if string.find(s, '^[%w._:-]*$') then return '"' .. s .. '"' end
+  return cjson.encode(s)
+end
+
 -- UTC civil date of a time in ms (Howard Hinnant's days_from_civil, back)
 local function bucket(ms)
   local days, secs = math.floor(ms / 86400000), math.floor(ms / 1000) % 86400
@@ -81,52 +109,67 @@ local function last_disposition(ikey)
   return best
 end
 
--- The marks (tracker's mark:<id>), and the SLA counters they feed.
+-- A mark as JSON: {"state":..,"due":..,"met_at":..} (numbers absent
+-- when not numbers: cjson would have left them out).
+local function mark_json(state, due_s, due, met_s, met_at)
+  local j = '{"state":' .. jstr(state)
+  if due then j = j .. ',"due":' .. jint(due_s, due) end
+  if met_at then j = j .. ',"met_at":' .. jint(met_s, met_at) end
+  return j .. '}'
+end
+
+-- The marks (tracker's mark:<id>) as JSON, and the SLA counters they
+-- feed (incs: field, n, field, n, ...).
 local function marks(id, t0)
   local out, met, missed, incs = {}, 0, 0, {}
   local h, all = {}, redis.call('HGETALL', P .. 'mark:' .. id)  -- one call
   for i = 1, #all, 2 do h[all[i]] = all[i + 1] end
   for t = 1, 9 do
-    local m = {h[t .. '.state'], h[t .. '.due'], h[t .. '.met_at']}
-    if m[1] then
-      local e = {state = m[1], due = tonumber(m[2]),
-                 met_at = tonumber(m[3])}
-      out[tostring(t)] = e
-      if m[1] == 'met' then
+    local ts = string.char(48 + t)
+    local state = h[ts .. '.state']
+    if state then
+      local due_s, met_s = h[ts .. '.due'], h[ts .. '.met_at']
+      local due, met_at = tonumber(due_s), tonumber(met_s)
+      out[#out + 1] = '"' .. ts .. '":' .. mark_json(state, due_s, due,
+                                                     met_s, met_at)
+      if state == 'met' then
         met = met + 1
-        incs[#incs + 1] = {'m' .. t .. '.met', 1}
-      elseif m[1] == 'missed' or m[1] == 'met_late' or
-          (m[1] == 'pending' and e.due and e.due <= NOW) then
+        incs[#incs + 1], incs[#incs + 2] = 'm' .. ts .. '.met', 1
+      elseif state == 'missed' or state == 'met_late' or
+          (state == 'pending' and due and due <= NOW) then
         -- a pending mark past its deadline is missed even when the
         -- tracker (down, or behind) has not fired it yet
         missed = missed + 1
-        incs[#incs + 1] = {'m' .. t .. '.missed', 1}
+        incs[#incs + 1], incs[#incs + 2] = 'm' .. ts .. '.missed', 1
       end
-      if e.met_at then
-        incs[#incs + 1] = {'m' .. t .. '.sum_ms', e.met_at - t0}
+      if met_at then
+        incs[#incs + 1], incs[#incs + 2] = 'm' .. ts .. '.sum_ms', met_at - t0
       end
     end
   end
   local outcome = missed > 0 and 'missed' or (met > 0 and 'met' or 'none')
-  return out, {met = met, missed = missed, outcome = outcome}, incs
+  return '{' .. table.concat(out, ',') .. '}',
+      {met = met, missed = missed, outcome = outcome}, incs
 end
 
 -- Adds to the sums written at the end (sla_flush).
+local function sla_add(key, incs)
+  local h = sla_incs[key]
+  if not h then
+    h = {closed = 0}
+    sla_incs[key], sla_keys[#sla_keys + 1] = h, key
+  end
+  h.closed = h.closed + 1
+  for i = 1, #incs, 2 do h[incs[i]] = (h[incs[i]] or 0) + incs[i + 1] end
+end
+
 local function sla_count(f, t0, incs)
   local hour, day = bucket(t0)
-  local scopes = {}
-  if f[3] and f[3] ~= '' then scopes[#scopes + 1] = 'post:' .. f[3] end
-  if f[4] and f[4] ~= '' then scopes[#scopes + 1] = 'district:' .. f[4] end
-  for _, s in ipairs(scopes) do
-    for _, w in ipairs({'h:' .. hour, 'd:' .. day}) do
-      local key = P .. 'sla:' .. s .. ':' .. w
-      local h = sla_incs[key]
-      if not h then
-        h = {closed = 0}
-        sla_incs[key], sla_keys[#sla_keys + 1] = h, key
-      end
-      h.closed = h.closed + 1
-      for _, inc in ipairs(incs) do h[inc[1]] = (h[inc[1]] or 0) + inc[2] end
+  for k = 3, 4 do
+    if f[k] and f[k] ~= '' then
+      local s = P .. 'sla:' .. (k == 3 and 'post:' or 'district:') .. f[k]
+      sla_add(s .. ':h:' .. hour, incs)
+      sla_add(s .. ':d:' .. day, incs)
     end
   end
 end
@@ -134,7 +177,7 @@ end
 local function sla_flush()
   for _, key in ipairs(sla_keys) do
     for field, n in pairs(sla_incs[key]) do
-      redis.call('HINCRBY', key, field, n)
+      redis.call('HINCRBY', key, field, int_s(n))
     end
   end
 end
@@ -153,11 +196,11 @@ local function caller_phone(ikey)
   return nil
 end
 
--- A timeline entry; who: the person who did it ('' = the service itself)
-local function entry(event, fields, who)
-  local e = {ts = NOW, event = event, by = (who and who ~= '') and who or BY}
-  for k, v in pairs(fields) do e[k] = v end
-  return cjson.encode(e)
+-- A timeline entry; who: the person who did it ('' = the service
+-- itself); members: ',"k":v' JSON.
+local function entry(event, members, who)
+  return '{"ts":' .. NOW_S .. ',"event":"' .. event .. '","by":' ..
+      jstr((who and who ~= '') and who or BY) .. members .. '}'
 end
 
 -- Incidents closed lately near here; forgets the ones past the window.
@@ -165,7 +208,7 @@ local function repeat_place(id, lat, lon)
   local near, geo = {}, P .. 'repeat:place'
   if not (tonumber(lat) and tonumber(lon)) then return near end
   local ms = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lon, lat,
-                        'BYRADIUS', REPEAT_M, 'm', 'ASC', 'COUNT', 64)
+                        'BYRADIUS', REPEAT_M_S, 'm', 'ASC', 'COUNT', '64')
   for _, m in ipairs(ms) do
     local other, at = string.match(m, '^(.*)|(%d+)$')
     if other then
@@ -180,7 +223,7 @@ local function repeat_place(id, lat, lon)
       near[#near + 1] = other
     end
   end
-  redis.call('GEOADD', geo, lon, lat, id .. '|' .. NOW)
+  redis.call('GEOADD', geo, lon, lat, id .. '|' .. NOW_S)
   return near
 end
 
@@ -188,18 +231,20 @@ local function repeat_caller(id, phone)
   local same = {}
   if not phone then return same end
   local key = P .. 'repeat:caller:' .. phone
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (NOW - WINDOW_MS))
-  for _, other in ipairs(redis.call('ZRANGE', key, 0, 63)) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf',
+             '(' .. int_s(NOW - WINDOW_MS))
+  for _, other in ipairs(redis.call('ZRANGE', key, '0', '63')) do
     if other ~= id then same[#same + 1] = other end
   end
-  redis.call('ZADD', key, NOW, id)
-  redis.call('PEXPIRE', key, WINDOW_MS)
+  redis.call('ZADD', key, NOW_S, id)
+  redis.call('PEXPIRE', key, WINDOW_MS_S)
   return same
 end
 
 -- f: the incident's state, t0, post, district, lat, lon, type
 local function close(id, ikey, f, disp, reason, sup)
   local t0, closer = tonumber(f[2]) or NOW, sup ~= '' and sup or BY
+  local t0_s = tonumber(f[2]) and jint(f[2], t0) or NOW_S
   if disp == '' then disp = last_disposition(ikey) end
   local mk, sla, incs = marks(id, t0)
   local phone = caller_phone(ikey)
@@ -209,18 +254,18 @@ local function close(id, ikey, f, disp, reason, sup)
     rep = {}
     if #place > 0 then rep.place = place end
     if #caller > 0 then rep.caller = caller end
+    rep = cjson.encode(rep)
   end
-  local h = {'state', 'closed', 'closed_at', NOW, 'disposition', disp,
-             'closed_by', closer, 'marks', cjson.encode(mk),
-             'sla', sla.outcome}
+  local h = {'state', 'closed', 'closed_at', NOW_S, 'disposition', disp,
+             'closed_by', closer, 'marks', mk, 'sla', sla.outcome}
   if reason ~= '' then h[#h + 1], h[#h + 2] = 'close_reason', reason end
-  if rep then h[#h + 1], h[#h + 2] = 'repeat', cjson.encode(rep) end
+  if rep then h[#h + 1], h[#h + 2] = 'repeat', rep end
   redis.call('HSET', ikey, unpack(h))
   redis.call('ZREM', P .. 'open:geo', id)
   redis.call('ZREM', P .. 'open:t0', id)
   sla_count(f, t0, incs)
 
-  local due = NOW + FOLLOW_S * 1000
+  local due = int_s(NOW + FOLLOW_S * 1000)
   if phone then
     redis.call('HSET', P .. 'followup:' .. id, 'due', due, 'state', 'due',
                'caller', phone)
@@ -229,27 +274,34 @@ local function close(id, ikey, f, disp, reason, sup)
   end
   redis.call('ZADD', P .. 'followups', due, id)
 
-  local tl = {disposition = disp, sla = sla.outcome}
-  if sup ~= '' then tl.supervisor = sup; tl.via = BY end
-  if reason ~= '' then tl.reason = reason end
+  local tl = ',"disposition":' .. jstr(disp) .. ',"sla":"' .. sla.outcome ..
+      '"'
+  if sup ~= '' then
+    tl = tl .. ',"supervisor":' .. jstr(sup) .. ',"via":' .. jstr(BY)
+  end
+  if reason ~= '' then tl = tl .. ',"reason":' .. jstr(reason) end
   if rep then
     redis.call('RPUSH', ikey .. ':tl', entry('closed', tl, sup),
-               entry('repeat_flagged', rep))
-    redis.call('ZADD', P .. 'review', NOW, id)
+               entry('repeat_flagged', ',' .. string.sub(rep, 2, -2)))
+    redis.call('ZADD', P .. 'review', NOW_S, id)
   else
     redis.call('RPUSH', ikey .. ':tl', entry('closed', tl, sup))
   end
 
-  local msg = {type = 'incident.closed', v = 1, ts = NOW, src = BY,
-               incident_id = id, closed_at = NOW, t0 = t0,
-               disposition = disp, closed_by = closer,
-               marks = mk, sla = sla, followup_due = due}
-  if f[7] then msg.incident_type = f[7] end
-  if f[3] and f[3] ~= '' then msg.post = f[3] end
-  if f[4] and f[4] ~= '' then msg.district = f[4] end
-  if reason ~= '' then msg.reason = reason end
-  if rep then msg['repeat'] = rep end
-  local json = cjson.encode(msg)
+  local json = {'{"type":"incident.closed","v":1,"ts":', NOW_S, ',"src":',
+                jstr(BY), ',"incident_id":', jstr(id), ',"closed_at":',
+                NOW_S, ',"t0":', t0_s, ',"disposition":', jstr(disp),
+                ',"closed_by":', jstr(closer), ',"marks":', mk,
+                ',"sla":{"met":', int_s(sla.met), ',"missed":',
+                int_s(sla.missed), ',"outcome":"', sla.outcome,
+                '"},"followup_due":', due}
+  local function add(k, v) json[#json + 1] = ',"' .. k .. '":' .. v end
+  if f[7] then add('incident_type', jstr(f[7])) end
+  if f[3] and f[3] ~= '' then add('post', jstr(f[3])) end
+  if f[4] and f[4] ~= '' then add('district', jstr(f[4])) end
+  if reason ~= '' then add('reason', jstr(reason)) end
+  if rep then add('repeat', rep) end
+  json = table.concat(json) .. '}'
   -- the commander takes back the orders still live (a supervisor's close)
   redis.call('XADD', P .. 's:closed', '*', 'msg', json)
   return {'closed', disp, json}
