@@ -84,6 +84,17 @@ int		 cmd_route_parse(const char *msg, size_t len, struct cmd_route *,
 int		 cmd_status_parse(const char *msg, size_t len,
 		    struct cmd_status_msg *, char *err, size_t errlen);
 const char	*cmd_status_name(enum cmd_status);
+/*
+ * The two ways of each: the fast path (np_jscan, no allocation) answers
+ * 0 or 1 (refused: the strict one decides), the strict one (jansson) is
+ * the parse above without the fast path.  For tests.
+ */
+int		 cmd_route_fast(const char *, size_t, struct cmd_route *);
+int		 cmd_route_strict(const char *, size_t, struct cmd_route *,
+		    char *err, size_t errlen);
+int		 cmd_status_fast(const char *, size_t, struct cmd_status_msg *);
+int		 cmd_status_strict(const char *, size_t,
+		    struct cmd_status_msg *, char *err, size_t errlen);
 
 struct commander_conf {
 	int	 ack_timeout_ms;

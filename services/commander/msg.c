@@ -10,6 +10,13 @@
  * statuses, the order.  Unknown extra fields are let through, so the
  * router and the gateway can add fields without breaking the commander;
  * the schemas in schemas/ are the strict statement of the shapes.
+ *
+ * Both are read first without jansson (cmd_route_fast, cmd_status_fast:
+ * np_jscan, no allocation); whatever that refuses -- bad input, escapes,
+ * anything unusual -- goes to the strict jansson path (cmd_route_strict,
+ * cmd_status_strict), which also names the field that is wrong.  A fast
+ * path never accepts what the strict one refuses nor reads it otherwise
+ * (tests/unit/test_commander_fast.c compares them on mutations).
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +24,7 @@
 #include <jansson.h>
 
 #include "commander.h"
+#include "np_jscan.h"
 #include "np_json.h"
 
 static const char *const status_names[] = {
@@ -111,7 +119,7 @@ route_tier(json_t *t, size_t i, struct cmd_route *r, struct np_jerr *e)
 }
 
 int
-cmd_route_parse(const char *msg, size_t len, struct cmd_route *r, char *err,
+cmd_route_strict(const char *msg, size_t len, struct cmd_route *r, char *err,
     size_t errlen)
 {
 	struct np_jerr e = { "", "" };
@@ -147,7 +155,7 @@ done:
 }
 
 int
-cmd_status_parse(const char *msg, size_t len, struct cmd_status_msg *s,
+cmd_status_strict(const char *msg, size_t len, struct cmd_status_msg *s,
     char *err, size_t errlen)
 {
 	struct np_jerr e = { "", "" };
@@ -181,4 +189,202 @@ cmd_status_parse(const char *msg, size_t len, struct cmd_status_msg *s,
 done:
 	json_decref(j);
 	return rv == 0 ? 0 : np_jerr_format(&e, err, errlen);
+}
+
+/* One candidate {"unit_id": ...} appended to ids at *off. */
+static int
+fast_cand(struct np_jscan *js, size_t k, char *ids, size_t *off)
+{
+	char id[CMD_ID_MAX + 1] = "";
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int r;
+
+	if (np_jscan_open(js, '{', &o) == -1)
+		return -1;
+	while ((r = np_jscan_next(js, &o, &key, &kl)) == 1)
+		if (np_jscan_key(key, kl, "unit_id") ? np_jscan_id(js, id,
+		    CMD_ID_MAX) : np_jscan_skip(js))
+			return -1;
+	if (r == -1 || id[0] == '\0')
+		return -1;
+	if (k > 0)
+		ids[(*off)++] = ',';
+	kl = strlen(id);
+	memcpy(ids + *off, id, kl + 1);
+	*off += kl;
+	return 0;
+}
+
+static int
+fast_cands(struct np_jscan *js, char *ids)
+{
+	size_t k = 0, off = 0;
+	int r;
+
+	ids[0] = '\0';
+	if (np_jscan_open(js, '[', NULL) == -1)
+		return -1;
+	while ((r = np_jscan_item(js, &k)) == 1)
+		if (k > CMD_CANDIDATES_MAX || fast_cand(js, k - 1, ids, &off))
+			return -1;
+	return r;
+}
+
+/* tiers[i]: its number and candidates into r (tier i). */
+static int
+fast_tier(struct np_jscan *js, struct cmd_route *r, size_t i)
+{
+	struct np_jobj o;
+	const char *key;
+	long long tier = 0;
+	size_t kl, k;
+	int rv, cands = 0;
+
+	if (np_jscan_open(js, '{', &o) == -1)
+		return -1;
+	while ((rv = np_jscan_next(js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "tier"))
+			rv = np_jscan_int(js, &tier);
+		else if (np_jscan_key(key, kl, "candidates")) {
+			rv = fast_cands(js, r->cands[i]);
+			cands = 1;
+		} else
+			rv = np_jscan_skip(js);
+		if (rv == -1)
+			return -1;
+	}
+	if (rv == -1 || !cands || tier < 1 || tier > CMD_TIERS_MAX)
+		return -1;
+	for (k = 0; k < i; k++)
+		if (r->tiers[k] == (int)tier)
+			return -1;
+	r->tiers[i] = (int)tier;
+	return 0;
+}
+
+static int
+fast_tiers(struct np_jscan *js, struct cmd_route *r)
+{
+	size_t i = 0;
+	int rv;
+
+	if (np_jscan_open(js, '[', NULL) == -1)
+		return -1;
+	while ((rv = np_jscan_item(js, &i)) == 1)
+		if (i > CMD_TIERS_MAX || fast_tier(js, r, i - 1) == -1)
+			return -1;
+	r->ntiers = i;
+	return rv;
+}
+
+int
+cmd_route_fast(const char *msg, size_t len, struct cmd_route *r)
+{
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int rv, type = 0, tiers = 0;
+
+	r->incident_id[0] = '\0';
+	r->ntiers = 0;
+	if (np_jscan_begin(&js, &o, msg, len) == -1)
+		return 1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_streq(&js, "route.decided"), type = 1;
+		else if (np_jscan_key(key, kl, "incident_id"))
+			rv = np_jscan_id(&js, r->incident_id, CMD_ID_MAX);
+		else if (np_jscan_key(key, kl, "tiers"))
+			rv = fast_tiers(&js, r), tiers = 1;
+		else
+			rv = np_jscan_skip(&js);
+		if (rv == -1)
+			return 1;
+	}
+	return rv == -1 || np_jscan_end(&js) == -1 || !type || !tiers ||
+	    r->incident_id[0] == '\0';
+}
+
+/* An optional text (get_text): null or absent is "". */
+static int
+fast_text(struct np_jscan *js, char *out)
+{
+	if (np_jscan_null(js)) {
+		out[0] = '\0';
+		return 0;
+	}
+	return np_jscan_strcpy(js, out, CMD_TEXT_MAX);
+}
+
+static int
+fast_status_word(struct np_jscan *js, struct cmd_status_msg *s)
+{
+	const char *v;
+	size_t n, i;
+
+	if (np_jscan_str(js, &v, &n) == -1)
+		return -1;
+	for (i = 0; i < NSTATUS; i++)
+		if (np_jscan_key(v, n, status_names[i])) {
+			s->status = (enum cmd_status)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+cmd_status_fast(const char *msg, size_t len, struct cmd_status_msg *s)
+{
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int rv, type = 0, status = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (np_jscan_begin(&js, &o, msg, len) == -1)
+		return 1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_streq(&js, "unit.status"), type = 1;
+		else if (np_jscan_key(key, kl, "unit_id"))
+			rv = np_jscan_id(&js, s->unit_id, CMD_ID_MAX);
+		else if (np_jscan_key(key, kl, "status"))
+			rv = fast_status_word(&js, s), status = 1;
+		else if (np_jscan_key(key, kl, "order_id"))
+			rv = np_jscan_null(&js) ? 0 : np_jscan_id(&js,
+			    s->order_id, CMD_ID_MAX);
+		else if (np_jscan_key(key, kl, "disposition"))
+			rv = fast_text(&js, s->disposition);
+		else if (np_jscan_key(key, kl, "reason"))
+			rv = fast_text(&js, s->reason);
+		else
+			rv = np_jscan_skip(&js);
+		if (rv == -1)
+			return 1;
+	}
+	return rv == -1 || np_jscan_end(&js) == -1 || !type || !status ||
+	    s->unit_id[0] == '\0' || (s->order_id[0] == '\0' &&
+	    s->status != CMD_ST_ONLINE && s->status != CMD_ST_OFFLINE);
+}
+
+int
+cmd_route_parse(const char *msg, size_t len, struct cmd_route *r, char *err,
+    size_t errlen)
+{
+	if (cmd_route_fast(msg, len, r) == 0)
+		return 0;
+	return cmd_route_strict(msg, len, r, err, errlen);
+}
+
+int
+cmd_status_parse(const char *msg, size_t len, struct cmd_status_msg *s,
+    char *err, size_t errlen)
+{
+	if (cmd_status_fast(msg, len, s) == 0)
+		return 0;
+	return cmd_status_strict(msg, len, s, err, errlen);
 }

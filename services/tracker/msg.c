@@ -5,6 +5,13 @@
  * incident, t0, type, post and each tier's due time, so arm.lua is given
  * a few short arguments, not the candidates of every tier.  The schemas
  * in schemas/ are the strict statement of the shapes.
+ *
+ * Both are read first without jansson (trk_route_fast, trk_status_fast:
+ * np_jscan, no allocation); whatever that refuses goes to the strict
+ * jansson path (trk_route_strict, trk_status_strict), which also names
+ * the field that is wrong.  A fast path never accepts what the strict
+ * one refuses nor reads it otherwise (tests/unit/test_tracker_fast.c
+ * compares them on mutations).
  */
 #define _GNU_SOURCE		/* memmem */
 #include <math.h>
@@ -14,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "np_jscan.h"
 #include "np_json.h"
 #include "tracker.h"
 
@@ -95,7 +103,7 @@ route_tier(struct trk_route *r, const json_t *item, const int mark_s[3])
 }
 
 int
-trk_route_parse(const char *msg, size_t len, const int mark_s[3],
+trk_route_strict(const char *msg, size_t len, const int mark_s[3],
     struct trk_route *r, char *err, size_t errlen)
 {
 	struct np_jerr e;
@@ -147,7 +155,7 @@ trk_arm_args(const struct trk_route *r, struct trk_arm_args *a)
 }
 
 int
-trk_status_parse(const char *msg, size_t len, struct trk_status *st,
+trk_status_strict(const char *msg, size_t len, struct trk_status *st,
     char *err, size_t errlen)
 {
 	const char *status;
@@ -169,6 +177,200 @@ trk_status_parse(const char *msg, size_t len, struct trk_status *st,
 done:
 	json_decref(j);
 	return rv == -1 ? np_jerr_format(&e, err, errlen) : 0;
+}
+
+/* As opt_str: a string of 1..TRK_ID_MAX bytes into out; others skipped. */
+static int
+fast_opt_str(struct np_jscan *js, char *out)
+{
+	const char *v;
+	size_t n;
+
+	if (np_jscan_peek(js) != NP_JK_STR)
+		return np_jscan_skip(js);
+	if (np_jscan_str(js, &v, &n) == -1)
+		return -1;
+	if (n > 0 && n <= TRK_ID_MAX) {
+		memcpy(out, v, n);
+		out[n] = '\0';
+	}
+	return 0;
+}
+
+/* post: its id, when it is an object. */
+static int
+fast_post(struct np_jscan *js, struct trk_route *r)
+{
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int rv;
+
+	if (np_jscan_peek(js) != NP_JK_OBJ)
+		return np_jscan_skip(js);
+	if (np_jscan_open(js, '{', &o) == -1)
+		return -1;
+	while ((rv = np_jscan_next(js, &o, &key, &kl)) == 1)
+		if ((np_jscan_key(key, kl, "id") ? fast_opt_str(js, r->post) :
+		    np_jscan_skip(js)) == -1)
+			return -1;
+	return rv;
+}
+
+/* A number member's value into *d (*ok: it was a number), else skipped. */
+static int
+fast_num(struct np_jscan *js, double *d, int *isint, int *ok)
+{
+	*ok = np_jscan_peek(js) == NP_JK_NUM;
+	return *ok ? np_jscan_num(js, d, isint) : np_jscan_skip(js);
+}
+
+/* As route_tier, on one item of tiers at the scanner. */
+static int
+fast_tier(struct np_jscan *js, struct trk_route *r, const int mark_s[3])
+{
+	struct np_jobj o;
+	const char *key;
+	double t = 0, dl = -1;
+	size_t kl;
+	int rv, tok = 0, dok = 0, isint;
+	long long tier, ms;
+
+	if (np_jscan_peek(js) != NP_JK_OBJ || r->ntiers == TRK_TIERS_MAX)
+		return np_jscan_skip(js);
+	if (np_jscan_open(js, '{', &o) == -1)
+		return -1;
+	while ((rv = np_jscan_next(js, &o, &key, &kl)) == 1)
+		if ((np_jscan_key(key, kl, "tier") ? fast_num(js, &t, &isint,
+		    &tok) : np_jscan_key(key, kl, "deadline_s") ? fast_num(js,
+		    &dl, &isint, &dok) : np_jscan_skip(js)) == -1)
+			return -1;
+	if (rv == -1)
+		return -1;
+	if (!tok || t != floor(t) || t < 1 || t > TRK_TIERS_MAX)
+		return 0;
+	tier = (long long)t;
+	if (tier <= 3 && mark_s[tier - 1] > 0)
+		ms = mark_s[tier - 1] * 1000LL;
+	else if (dok && dl >= 0 && dl <= 1e9)
+		ms = llround(dl * 1000);
+	else
+		return 0;
+	for (int i = 0; i < r->ntiers; i++)
+		if (r->tiers[i].tier == tier)
+			return 0;
+	r->tiers[r->ntiers++] = (struct trk_tier){ (int)tier, ms };
+	return 0;
+}
+
+static int
+fast_tiers(struct np_jscan *js, struct trk_route *r, const int mark_s[3])
+{
+	size_t i = 0;
+	int rv;
+
+	if (np_jscan_open(js, '[', NULL) == -1)
+		return -1;
+	while ((rv = np_jscan_item(js, &i)) == 1)
+		if (fast_tier(js, r, mark_s) == -1)
+			return -1;
+	return rv;
+}
+
+/* The value of one top-level member of a route.decided. */
+static int
+fast_route_member(struct np_jscan *js, const char *key, size_t kl,
+    const int mark_s[3], struct trk_route *r, int *seen)
+{
+	if (np_jscan_key(key, kl, "type"))
+		return *seen |= 1, np_jscan_streq(js, "route.decided");
+	if (np_jscan_key(key, kl, "incident_id"))
+		return np_jscan_id(js, r->incident_id, TRK_ID_MAX);
+	if (np_jscan_key(key, kl, "t0"))
+		return *seen |= 2, np_jscan_int(js, &r->t0) == -1 ||
+		    r->t0 < 0 || r->t0 > INT64_MAX / 2 ? -1 : 0;
+	if (np_jscan_key(key, kl, "tiers"))
+		return *seen |= 4, fast_tiers(js, r, mark_s);
+	if (np_jscan_key(key, kl, "incident_type"))
+		return fast_opt_str(js, r->type);
+	if (np_jscan_key(key, kl, "post"))
+		return fast_post(js, r);
+	return np_jscan_skip(js);
+}
+
+int
+trk_route_fast(const char *msg, size_t len, const int mark_s[3],
+    struct trk_route *r)
+{
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int rv, seen = 0, i;
+
+	memset(r, 0, sizeof(*r));
+	if (np_jscan_begin(&js, &o, msg, len) == -1)
+		return 1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1)
+		if (fast_route_member(&js, key, kl, mark_s, r, &seen) == -1)
+			return 1;
+	if (rv == -1 || np_jscan_end(&js) == -1 || seen != 7 ||
+	    r->incident_id[0] == '\0')
+		return 1;
+	for (i = 0; i < r->ntiers; i++)	/* t0 may come after the tiers */
+		r->tiers[i].due += r->t0;
+	return 0;
+}
+
+int
+trk_status_fast(const char *msg, size_t len, struct trk_status *st)
+{
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int rv, type = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (np_jscan_begin(&js, &o, msg, len) == -1)
+		return 1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_streq(&js, "unit.status"), type = 1;
+		else if (np_jscan_key(key, kl, "status"))
+			rv = np_jscan_strcpy(&js, st->status,
+			    sizeof(st->status) - 1);
+		else if (np_jscan_key(key, kl, "order_id"))
+			rv = np_jscan_null(&js) ? 0 : np_jscan_id(&js,
+			    st->order_id, TRK_ID_MAX);
+		else if (np_jscan_key(key, kl, "ts"))
+			rv = np_jscan_null(&js) ? 0 : np_jscan_int(&js,
+			    &st->ts) == -1 || st->ts < 0 ? -1 : 0;
+		else
+			rv = np_jscan_skip(&js);
+		if (rv == -1)
+			return 1;
+	}
+	return rv == -1 || np_jscan_end(&js) == -1 || !type ||
+	    st->status[0] == '\0';
+}
+
+int
+trk_route_parse(const char *msg, size_t len, const int mark_s[3],
+    struct trk_route *r, char *err, size_t errlen)
+{
+	if (trk_route_fast(msg, len, mark_s, r) == 0)
+		return 0;
+	return trk_route_strict(msg, len, mark_s, r, err, errlen);
+}
+
+int
+trk_status_parse(const char *msg, size_t len, struct trk_status *st,
+    char *err, size_t errlen)
+{
+	if (trk_status_fast(msg, len, st) == 0)
+		return 0;
+	return trk_status_strict(msg, len, st, err, errlen);
 }
 
 int

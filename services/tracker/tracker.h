@@ -70,6 +70,18 @@ struct trk_status {
  */
 int	trk_route_parse(const char *msg, size_t len, const int mark_s[3],
 	    struct trk_route *, char *err, size_t errlen);
+/*
+ * The two ways of each parse: the fast path (np_jscan, no allocation)
+ * answers 0 or 1 (refused: the strict one decides), the strict one
+ * (jansson) is the parse without the fast path.  For tests.
+ */
+int	trk_route_fast(const char *, size_t, const int mark_s[3],
+	    struct trk_route *);
+int	trk_route_strict(const char *, size_t, const int mark_s[3],
+	    struct trk_route *, char *err, size_t errlen);
+int	trk_status_fast(const char *, size_t, struct trk_status *);
+int	trk_status_strict(const char *, size_t, struct trk_status *,
+	    char *err, size_t errlen);
 /* arm.lua's arguments for one route (argv points into the struct). */
 #define TRK_ARM_ARGS	(5 + 2 * TRK_TIERS_MAX)
 struct trk_arm_args {

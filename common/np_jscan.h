@@ -1,0 +1,85 @@
+/*
+ * np_jscan: an allocation-free JSON scanner for the fast paths of the
+ * messages the services consume most (route.decided, unit.status).
+ *
+ * It reads a document in place: the members of an object one by one,
+ * the items of an array, strings, integers and numbers, and skips the
+ * values a reader does not need.  It accepts only a subset of what the
+ * strict parser (np_json_parse: jansson, duplicate keys refused) accepts
+ * and reads it the same way; anything outside that subset is refused
+ * (-1) and the caller falls back to the strict parser, which also says
+ * what is wrong.  Refused besides bad JSON: escapes in strings,
+ * non-ASCII in keys and in the strings read (skipped strings may hold
+ * valid UTF-8), integers of more than 18 digits, numbers longer than
+ * NP_JSCAN_NUM_MAX, more than NP_JSCAN_KEYS members in an object, nesting
+ * deeper than NP_JSCAN_DEPTH.  Duplicate keys are refused at every level,
+ * as the strict parser does.
+ *
+ * Use: np_jscan_begin (an object); then while np_jscan_next
+ * answers 1 read or skip the member's value; np_jscan_end.
+ */
+#ifndef NP_JSCAN_H
+#define NP_JSCAN_H
+
+#include <stddef.h>
+
+#define NP_JSCAN_KEYS		24	/* members of one object */
+#define NP_JSCAN_DEPTH		32	/* nesting */
+#define NP_JSCAN_NUM_MAX	40	/* characters of a number */
+
+struct np_jscan {
+	const char	*p, *end;
+	int		 depth;
+};
+
+/* An object being read: the keys seen (duplicates are refused). */
+struct np_jobj {
+	const char	*k[NP_JSCAN_KEYS];
+	size_t		 kl[NP_JSCAN_KEYS];
+	size_t		 n;
+};
+
+enum np_jkind {
+	NP_JK_BAD, NP_JK_OBJ, NP_JK_ARR, NP_JK_STR, NP_JK_NUM, NP_JK_TRUE,
+	NP_JK_FALSE, NP_JK_NULL,
+};
+
+void	np_jscan_init(struct np_jscan *, const char *buf, size_t len);
+/* np_jscan_init, then into the top-level object o.  0, or -1. */
+int	np_jscan_begin(struct np_jscan *, struct np_jobj *o, const char *buf,
+	    size_t len);
+/* The kind of the next value, by its first character (not consumed). */
+enum np_jkind np_jscan_peek(struct np_jscan *);
+/* Enter an object ('{', o reset) or an array ('[').  0, or -1. */
+int	np_jscan_open(struct np_jscan *, char c, struct np_jobj *o);
+/*
+ * The next member of object o: 1 with its key (not terminated) and the
+ * scanner at its value, which the caller must read or skip; 0 when the
+ * object ended (consumed); -1 refused.
+ */
+int	np_jscan_next(struct np_jscan *, struct np_jobj *o, const char **key,
+	    size_t *klen);
+/* 1 when key is k. */
+int	np_jscan_key(const char *key, size_t klen, const char *k);
+/* The next item of an array (*n items read so far): 1, 0 ended, -1. */
+int	np_jscan_item(struct np_jscan *, size_t *n);
+/* A string of printable ASCII without escapes: its bytes.  0, or -1. */
+int	np_jscan_str(struct np_jscan *, const char **s, size_t *len);
+/* A string (as np_jscan_str) copied into out (max bytes + 1), or -1. */
+int	np_jscan_strcpy(struct np_jscan *, char *out, size_t max);
+/* A string (as np_jscan_str) that is want.  0, or -1. */
+int	np_jscan_streq(struct np_jscan *, const char *want);
+/* An id (np_id_valid: 1..max of [A-Za-z0-9._:-]) into out (max + 1). */
+int	np_jscan_id(struct np_jscan *, char *out, size_t max);
+/* An integer (no fraction nor exponent).  0, or -1. */
+int	np_jscan_int(struct np_jscan *, long long *out);
+/* A number; *isint 1 when written as an integer.  0, or -1. */
+int	np_jscan_num(struct np_jscan *, double *out, int *isint);
+/* null, consumed: 1; 0 when the value is not null. */
+int	np_jscan_null(struct np_jscan *);
+/* Skip any value.  0, or -1. */
+int	np_jscan_skip(struct np_jscan *);
+/* Only white space left.  0, or -1. */
+int	np_jscan_end(struct np_jscan *);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Fuzz target: the fast paths of the messages the commander and the
+ * tracker consume (np_jscan), against their strict jansson paths.  The
+ * first byte picks the reader: 'r' the commander's route.decided, 's'
+ * its unit.status, 'R' the tracker's route.decided, anything else its
+ * unit.status.  Whatever a fast path takes, the strict path must take
+ * and read the same (else abort); parse (fast, else strict) never fails
+ * without an error message.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commander.h"
+#include "tracker.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const int marks[3] = { 60, 0, 300 };
+
+static void
+cmd_route(const char *s, size_t n)
+{
+	static struct cmd_route f, t;
+	char err[256];
+	size_t i;
+
+	if (cmd_route_fast(s, n, &f) != 0) {
+		err[0] = '\0';
+		if (cmd_route_parse(s, n, &t, err, sizeof(err)) == -1 &&
+		    err[0] == '\0')
+			abort();
+		return;
+	}
+	if (cmd_route_strict(s, n, &t, err, sizeof(err)) != 0 ||
+	    strcmp(f.incident_id, t.incident_id) != 0 || f.ntiers != t.ntiers)
+		abort();
+	for (i = 0; i < t.ntiers; i++)
+		if (f.tiers[i] != t.tiers[i] ||
+		    strcmp(f.cands[i], t.cands[i]) != 0)
+			abort();
+}
+
+static void
+cmd_status(const char *s, size_t n)
+{
+	struct cmd_status_msg f, t;
+	char err[256];
+
+	if (cmd_status_fast(s, n, &f) == 0 &&
+	    (cmd_status_strict(s, n, &t, err, sizeof(err)) != 0 ||
+	    memcmp(&f, &t, sizeof(f)) != 0))
+		abort();
+}
+
+static void
+trk_route(const char *s, size_t n)
+{
+	struct trk_route f, t;
+	char err[256];
+	int i;
+
+	if (trk_route_fast(s, n, marks, &f) != 0)
+		return;
+	if (trk_route_strict(s, n, marks, &t, err, sizeof(err)) != 0 ||
+	    strcmp(f.incident_id, t.incident_id) != 0 || f.t0 != t.t0 ||
+	    strcmp(f.type, t.type) != 0 || strcmp(f.post, t.post) != 0 ||
+	    f.ntiers != t.ntiers)
+		abort();
+	for (i = 0; i < t.ntiers; i++)	/* not memcmp: padding */
+		if (f.tiers[i].tier != t.tiers[i].tier ||
+		    f.tiers[i].due != t.tiers[i].due)
+			abort();
+}
+
+static void
+trk_status(const char *s, size_t n)
+{
+	struct trk_status f, t;
+	char err[256];
+
+	if (trk_status_fast(s, n, &f) == 0 &&
+	    (trk_status_strict(s, n, &t, err, sizeof(err)) != 0 ||
+	    memcmp(&f, &t, sizeof(f)) != 0))
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data + 1;
+
+	if (size == 0)
+		return 0;
+	switch (data[0]) {
+	case 'r':
+		cmd_route(s, size - 1);
+		break;
+	case 's':
+		cmd_status(s, size - 1);
+		break;
+	case 'R':
+		trk_route(s, size - 1);
+		break;
+	default:
+		trk_status(s, size - 1);
+		break;
+	}
+	return 0;
+}
