@@ -37,7 +37,6 @@
 #include "np_time.h"
 #include "np_redis.h"
 
-#define NP_REDIS_EVAL_MAX_ARGS	1024
 #define NP_REDIS_EVAL_MAX_BYTES	(8 * 1024 * 1024)
 
 enum np_redis_state {

@@ -87,7 +87,9 @@ struct np_redis_script {
 	const char	*body;
 	char		 sha[41];
 };
-/* argv holds the nkeys keys followed by the other arguments. */
+/* argv holds the nkeys keys followed by the other arguments: at most
+ * NP_REDIS_EVAL_MAX_ARGS of them (more: -1, nothing sent). */
+#define NP_REDIS_EVAL_MAX_ARGS	1024
 int	np_redis_eval(struct np_redis *, struct np_redis_script *,
 	    np_redis_cb *, void *arg, int nkeys, int argc, const char **argv,
 	    const size_t *argvlen);

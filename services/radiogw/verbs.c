@@ -41,8 +41,14 @@
 #include "np_redis.h"
 #include "np_time.h"
 
-#define GW_BATCH_MAX	256	/* lines per verbs.lua call */
 #define ARGS_PER_LINE	4
+#define ARGS_HEAD	2
+/* lines per verbs.lua call: as many as one call's arguments allow (256
+ * made 1,026 arguments: np_redis_eval refused the call and a burst of
+ * lines was answered NAK unavailable) */
+#define GW_BATCH_MAX	((NP_REDIS_EVAL_MAX_ARGS - ARGS_HEAD) / ARGS_PER_LINE)
+_Static_assert(ARGS_HEAD + ARGS_PER_LINE * GW_BATCH_MAX <=
+    NP_REDIS_EVAL_MAX_ARGS, "a verbs.lua call within np_redis_eval's limit");
 
 extern const char radiogw_verbs_lua[];
 
@@ -179,7 +185,7 @@ static void
 batch_send(struct verb_batch *b)
 {
 	struct gw *gw = b->gw;
-	size_t argc = 2 + ARGS_PER_LINE * b->n, k = 2;
+	size_t argc = ARGS_HEAD + ARGS_PER_LINE * b->n, k = ARGS_HEAD;
 	const char **argv = calloc(argc, sizeof(*argv));
 	size_t *lens = calloc(argc, sizeof(*lens));
 	char stream[256], prefix[256];
