@@ -199,3 +199,13 @@ np_json_dump(const json_t *j, size_t *len)
 		*len = strlen(s);
 	return s;
 }
+
+int
+np_json_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
+		    *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}

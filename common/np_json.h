@@ -67,5 +67,8 @@ int	np_jerr_set(struct np_jerr *e, const char *path, const char *key,
 json_t	*np_msg_new(const char *type, const char *src);
 /* Compact dump, keys in insertion order; caller frees.  NULL on error. */
 char	*np_json_dump(const json_t *, size_t *len);
+/* 1 when s goes into a JSON string as it is, byte for byte as jansson
+ * writes it (printable ASCII, no '"' or '\\'): text built by hand. */
+int	 np_json_plain(const char *s);
 
 #endif

@@ -20,17 +20,6 @@
 #include "np_json.h"
 #include "radiogw.h"
 
-/* Needs no escape in a JSON string (ids and words never do). */
-static int
-plain(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
-		    *s == '"' || *s == '\\')
-			return 0;
-	return 1;
-}
-
 static const char *const verb_status[RADIO_VERBS] = {
 	[RADIO_ACK] = "acked",
 	[RADIO_DECLINE] = "declined",
@@ -220,9 +209,10 @@ radio_status_text(char *buf, size_t len, int64_t ts, const char *unit_id,
 	const char *rk = reason != NULL ? ",\"reason\":\"" : "";
 	int n;
 
-	if (!plain(unit_id) || !plain(status) || !plain(order_id) ||
-	    (disposition != NULL && !plain(disposition)) ||
-	    (reason != NULL && !plain(reason)))
+	if (!np_json_plain(unit_id) || !np_json_plain(status) ||
+	    !np_json_plain(order_id) ||
+	    (disposition != NULL && !np_json_plain(disposition)) ||
+	    (reason != NULL && !np_json_plain(reason)))
 		return 0;
 	n = snprintf(buf, len, "{\"type\":\"unit.status\",\"v\":%d,\"ts\":"
 	    "%lld,\"src\":\"radiogw\",\"unit_id\":\"%s\",\"status\":\"%s\","

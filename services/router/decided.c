@@ -41,15 +41,10 @@ raw(struct out *o, const char *s)
 static void
 str(struct out *o, const char *s)
 {
-	const char *p;
 	json_t *j;
 	char *t;
 
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f ||
-		    *p == '"' || *p == '\\')
-			break;
-	if (*p == '\0') {
+	if (np_json_plain(s)) {
 		raw(o, "\"");
 		raw(o, s);
 		raw(o, "\"");
