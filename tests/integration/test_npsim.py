@@ -99,6 +99,14 @@ class Npsim(unittest.TestCase):
         self.assertGreater(figures["orders"], 0)
         self.assertGreater(figures["latency_us"]["n"], 0)
         self.assertIn("p99", figures["latency_us"])
+        # the calls waited for every unit's login (a steady load is
+        # measured, not the start-up's burst of logins), and the run's
+        # duration counts from there: every call due was sent
+        self.assertGreater(figures["units"], 0)
+        self.assertEqual(figures["units_on_at_start"], figures["units"])
+        self.assertGreater(figures["warmup_s"], 0)
+        self.assertEqual(figures["calls_due"], figures["calls_sent"])
+        self.assertGreaterEqual(figures["calls_due"], 40 * 6 - 1)
 
     def test_4_bad_csv_names_line_and_field(self):
         with tempfile.NamedTemporaryFile("w", suffix=".csv") as f:

@@ -85,6 +85,10 @@ static const struct np_conf_item sim_items[] = {
 	  "for an HTTP answer"),
 	D("sim.drain_s", "5", 0, 3600, drain_s, "real seconds the loop may "
 	  "finish what is under way before the summary is read"),
+	D("sim.warmup_s", "15", 0, 3600, warmup_s, "load mode: real seconds "
+	  "the calls wait at most for every unit to log in (they start "
+	  "half a second after the last login: a steady load, not the "
+	  "start-up's logins, is measured)"),
 	{ "sim.quiet", NP_CONF_BOOL, "false", 0, 1, OFF(quiet), "no "
 	  "progress lines" },
 	{ "intake.url", NP_CONF_STR, "http://127.0.0.1:7401", 0, 255,
@@ -348,7 +352,10 @@ sim_end(struct sim *s)
 
 	if (s->ending)
 		return;
-	sim_calls_stop(s);
+	if (s->loading)
+		sim_calls_stop(s);
+	s->loading = 1;		/* ended in the warm-up: no calls now */
+	event_del(&s->ev_warm);
 	sim_report_progress(s);
 	s->ending = 1;
 	event_del(&s->ev_end);
@@ -376,6 +383,53 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	sim_end(s);
 }
 
+/*
+ * The calls and the end of the run.  In load mode they wait for the
+ * units: every unit's login is a script call of radiogw's and of the
+ * commander's, and 920 of them at once are a burst that is not the
+ * steady load the latencies describe.  The pacing and the duration count
+ * from here.
+ */
+static void
+begin(struct sim *s)
+{
+	struct timeval tv;
+
+	if (s->loading)
+		return;
+	s->loading = 1;
+	event_del(&s->ev_warm);
+	if (s->conf.rate > 0 && s->nlogged < s->nunits)
+		log_warnx("%zu of %zu units logged in after %.0f s: the calls "
+		    "start anyway", s->nlogged, s->nunits, s->conf.warmup_s);
+	s->nlogged0 = s->nlogged;
+	s->warmup_took_s = (double)(sim_now_us() - s->start_us) / 1e6;
+	s->start_us = sim_now_us();
+	if (sim_calls_start(s) == -1)
+		fatalx("out of memory");
+	if (s->conf.rate > 0)
+		sim_report_load_start(s);
+	tv = sim_tv(s, s->conf.duration_min * 60);
+	evtimer_add(&s->ev_end, &tv);
+}
+
+static void
+on_warm(evutil_socket_t fd, short what, void *arg)
+{
+	begin(arg);
+}
+
+void
+sim_unit_on(struct sim *s)
+{
+	struct timeval tv = np_tv_ms(500);
+
+	/* the last login: its online status still has to reach the
+	 * commander */
+	if (++s->nlogged == s->nunits && !s->loading)
+		event_add(&s->ev_warm, &tv);
+}
+
 static void
 start(struct sim *s)
 {
@@ -393,21 +447,23 @@ start(struct sim *s)
 	if ((s->base = event_base_new()) == NULL)
 		fatalx("event base");
 	s->start_us = sim_now_us();
-	if (sim_units_start(s) == -1 || sim_calls_start(s) == -1)
+	evtimer_assign(&s->ev_warm, s->base, on_warm, s);
+	evtimer_assign(&s->ev_end, s->base, on_end, s);
+	if (sim_units_start(s) == -1)
 		fatalx("out of memory");
 	if (np_httpc_url(s->conf.dashboard_url, host, sizeof(host),
 	    &port) == 0 && (s->dash = np_httpc_new(s->base, host, port, 4,
 	    s->conf.timeout_ms)) != NULL)
 		sim_http_auth(s, s->dash);
-	if (s->conf.rate > 0)
-		sim_report_load_start(s);
 	sim_report_start(s);
 	tv = np_tv_ms((int64_t)(s->conf.progress_s * 1000));
 	event_assign(&s->ev_progress, s->base, -1, EV_PERSIST, on_progress, s);
 	event_add(&s->ev_progress, &tv);
-	evtimer_assign(&s->ev_end, s->base, on_end, s);
-	tv = sim_tv(s, s->conf.duration_min * 60);
-	evtimer_add(&s->ev_end, &tv);
+	if (s->conf.rate > 0) {
+		tv = np_tv_ms((int64_t)(s->conf.warmup_s * 1000));
+		event_add(&s->ev_warm, &tv);
+	} else
+		begin(s);
 	evsignal_assign(&s->ev_sig, s->base, SIGINT, on_signal, s);
 	evsignal_add(&s->ev_sig, NULL);
 	evsignal_assign(&s->ev_term, s->base, SIGTERM, on_signal, s);

@@ -51,6 +51,7 @@ struct sim_conf {
 	double	 progress_s;		/* real seconds between lines */
 	int	 conns, pipeline, timeout_ms;
 	double	 drain_s;		/* real seconds to wait at the end */
+	double	 warmup_s;		/* load mode: longest wait for logins */
 	int	 quiet;
 	int	 scaled_env;
 	char	*intake_url, *dashboard_url, *radio_host;
@@ -83,6 +84,7 @@ struct sim_unit {
 	struct sim_order	 order;		/* the current one */
 	char			 last[128];	/* last order line sent */
 	int			 unsent;	/* ...not sent: link down */
+	int			 was_on;	/* logged in at least once */
 	double			 lat, lon;
 	struct sim_trip		 trip;
 	int			 moving;
@@ -143,6 +145,11 @@ struct sim {
 	size_t			 nreplay, next_replay;
 	struct sim_delayed	*delayed;	/* repeat calls and retries */
 	struct event		 ev_call, ev_progress, ev_end, ev_sig, ev_term;
+	struct event		 ev_warm;	/* load mode: the warm-up */
+	size_t			 nlogged;	/* units logged in once */
+	int			 loading;	/* load mode: calls started */
+	size_t			 nlogged0;	/* ...logged in by then */
+	double			 warmup_took_s;	/* ...after this long */
 	int			 ending;
 	int			 signalled;	/* the signal that ended it */
 	double			 sla_closed0;	/* dashboard total at start */
@@ -160,6 +167,8 @@ struct timeval	sim_tv(const struct sim *, double city_s);
 void		sim_http_auth(const struct sim *, struct np_httpc *c);
 /* Ask the loop to end (summary, then exit). */
 void		sim_end(struct sim *);
+/* A unit has logged in for the first time (load mode: the warm-up). */
+void		sim_unit_on(struct sim *);
 
 /* scaled.c: export lines of the service settings for conf->speed. */
 void	sim_print_scaled_env(const struct sim_conf *, const struct np_plans *);

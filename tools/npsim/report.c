@@ -318,12 +318,14 @@ print_load(struct sim *s, double closed)
 	    "\"calls_due\":%llu,\"calls_sent\":%llu,"
 	    "\"calls_accepted\":%llu,\"late_calls\":%llu,"
 	    "\"failed\":%llu,\"refused\":%llu,\"incidents\":%llu,"
-	    "\"orders\":%llu,", s->conf.rate, secs,
+	    "\"orders\":%llu,\"units\":%zu,\"units_on_at_start\":%zu,"
+	    "\"warmup_s\":%.2f,", s->conf.rate, secs,
 	    (unsigned long long)s->load_sent, (unsigned long long)st->calls,
 	    (unsigned long long)st->accepted,
 	    (unsigned long long)st->late_calls,
 	    (unsigned long long)st->failed, (unsigned long long)st->refused,
-	    (unsigned long long)st->incidents, (unsigned long long)st->orders);
+	    (unsigned long long)st->incidents, (unsigned long long)st->orders,
+	    s->nunits, s->nlogged0, s->warmup_took_s);
 	if (isnan(closed))
 		printf("\"closed\":null,\"closed_per_s\":null,");
 	else

@@ -143,6 +143,10 @@ logged_in(struct sim_unit *u)
 	struct timeval tv;
 
 	u->link = LINK_ON;
+	if (!u->was_on) {
+		u->was_on = 1;
+		sim_unit_on(s);
+	}
 	report_pos(u);
 	if (u->unsent) {
 		u->unsent = 0;
