@@ -18,7 +18,7 @@
  *   s:closed      incident.closed --> cancel.lua (live orders) --> XACK
  *
  * dispatch.lua, status.lua and cancel.lua take all the entries of one
- * read in one call (batch.c).
+ * read in one call (batch.c, on np_batch).
  *
  * and publishes the frames each script hands back (order.issued,
  * order.cancelled, unit.status) on the event bus, unit.status also on the
@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "np_batch.h"
 #include "np_call.h"
 #include "np_redis.h"
 #include "np_svc.h"
@@ -115,31 +116,25 @@ struct commander_stats {
 };
 
 /*
- * batch.c.  The entries of one stream read as one call of a batch script
- * (lib.lua's batch): each entry adds ngroups groups of width arguments
- * (copied; all in one call), cmd_batch_send sends what was added (the
- * consumer's batch callback, after the read's last entry) unless a call
- * of the batcher is unanswered: then it goes when that one has answered.
- * log gets the result of each group ('error' ones are logged and counted
- * here); each entry is done (entry.c) when its call has answered.
+ * batch.c.  The entries of s:routes, s:status and s:closed go to their
+ * batch script (lib.lua's batch) through np_batch, serial: one call per
+ * stream in flight, the reads that come meanwhile growing the next.
+ * Each entry adds its groups of width arguments (np_batch_add: all in
+ * one call; argc a multiple of width); log gets the result of each group
+ * ('error' ones are logged and counted here); each entry is acked once
+ * its call has answered, left pending when it was given up on stop.
  */
-struct cmd_batch;
 struct commander;
-struct cmd_entry;
-typedef void cmd_group_cb(struct commander *, struct cmd_entry *,
+typedef void cmd_group_cb(struct commander *, const char *id,
     const char *result, const char *detail);
 struct cmd_batcher {
+	struct np_batcher	 nb;		/* nb.owner: this */
 	struct commander	*c;
-	struct np_redis_script	*script;
 	size_t			 width;
 	cmd_group_cb		*log;
-	struct cmd_batch	*open;		/* added, not sent */
-	size_t			 inflight;	/* calls unanswered */
 };
-/* 0, or -1 (nothing added: out of memory, too many groups). */
-int	cmd_batch_add(struct cmd_batcher *, struct cmd_entry *,
-	    size_t ngroups, const char **argv);
-void	cmd_batch_send(struct cmd_batcher *);
+void	cmd_batcher_init(struct commander *, struct cmd_batcher *,
+	    struct np_redis_script *, size_t width, cmd_group_cb *);
 
 struct commander {
 	struct np_svc		 svc;
@@ -199,17 +194,24 @@ void	cmd_scripts_init(struct commander *);
 void	cmd_scripts_free(struct commander *);
 int	cmd_eval(struct commander *, struct np_redis_script *, int argc,
 	    const char **argv, cmd_done_cb *, void *arg);
+/*
+ * A script's reply judged as cmd_eval's done sees it (its frames
+ * published): reply, or NULL when it is an error or malformed (logged
+ * with name and what, the first argument; counted).
+ */
+const struct redisReply *cmd_reply(struct commander *, const char *name,
+	    const char *what, const struct redisReply *);
 /* The result word of a reply from cmd_eval ("" if none). */
 const char *cmd_result(const struct redisReply *);
 const char *cmd_detail(const struct redisReply *);
 long long   cmd_due(const struct redisReply *);
 
 /*
- * entry.c.  A stream entry whose effect takes one script call or
- * several (one per tier): acked once the last has answered -- also when
- * a script was given up on an error reply (logged: no retry would help),
- * but not when the commander is stopping (the entry stays pending for
- * the next run).
+ * entry.c.  A stream entry whose effect takes script calls of its own
+ * (a redispatch; the batched entries are np_batch's): acked once the
+ * last has answered -- also when a script was given up on an error reply
+ * (logged: no retry would help), but not when the commander is stopping
+ * (the entry stays pending for the next run).
  */
 struct cmd_entry {
 	struct commander	*c;

@@ -1,8 +1,8 @@
 /*
- * entry.c: a stream entry in the commander's hands.  Its effect takes
- * one script call (a unit.status) or one per tier (a route.decided); it
- * is acked once the last call has ended, never before, so a crash replays
- * it and the scripts find their work done.  Entries without a msg or
+ * entry.c: a stream entry in the commander's hands.  One whose effect
+ * is a script call of its own (a redispatch; the batched ones are
+ * np_batch's) is acked once the call has ended, never before, so a crash
+ * replays it and the script finds its work done.  Entries without a msg or
  * with a message refused by msg.c are acked at once: no retry would make
  * them good.
  */

@@ -41,26 +41,25 @@ script_done(struct commander *c, const redisReply *r, void *arg)
 
 /* Most closed incidents have no live order left: debug level. */
 static void
-cancel_log(struct commander *c, struct cmd_entry *e, const char *result,
+cancel_log(struct commander *c, const char *id, const char *result,
     const char *detail)
 {
 	if (strcmp(detail, "0") == 0)
-		log_debug("entry %s: %s %s", e->id, result, detail);
+		log_debug("entry %s: %s %s", id, result, detail);
 	else
-		log_info("entry %s: %s %s", e->id, result, detail);
+		log_info("entry %s: %s %s", id, result, detail);
 }
 
 void
 cmd_escalations_init(struct commander *c)
 {
-	c->b_cancel = (struct cmd_batcher){ .c = c, .script = &c->s_cancel,
-	    .width = 1, .log = cancel_log };
+	cmd_batcher_init(c, &c->b_cancel, &c->s_cancel, 1, cancel_log);
 }
 
 void
 cmd_escalations_batch(struct np_consumer *consumer, void *arg)
 {
-	cmd_batch_send(&((struct commander *)arg)->b_cancel);
+	np_batch_send(&((struct commander *)arg)->b_cancel.nb);
 }
 
 /* What the message asks (inc, tier filled), or -1 with err naming the field. */
@@ -131,20 +130,19 @@ cmd_on_escalation(struct np_consumer *consumer,
 		np_consumer_ack(consumer, ent->id);
 		return;
 	}
-	if ((e = cmd_entry_new(c, consumer, ent->id)) == NULL)
-		return;
 	argv[0] = inc;
 	argv[1] = tier;
-	e->pending = 1;
 	if (rv == ASK_CANCEL) {
-		if (cmd_batch_add(&c->b_cancel, e, 1, argv) == -1) {
-			log_warnx("%s entry %s: cannot run cancel", stream,
-			    ent->id);
-			e->keep = 1;
-		}
-		cmd_entry_done(e, 0);
-	} else if (cmd_eval(c, &c->s_redispatch, 2, argv, script_done,
-	    e) == -1) {
+		if (np_batch_add(&c->b_cancel.nb, consumer, ent->id, 1,
+		    argv) == -1)
+			log_warnx("%s entry %s: cannot run cancel; left "
+			    "pending", stream, ent->id);
+		return;
+	}
+	if ((e = cmd_entry_new(c, consumer, ent->id)) == NULL)
+		return;
+	e->pending = 1;
+	if (cmd_eval(c, &c->s_redispatch, 2, argv, script_done, e) == -1) {
 		log_warnx("%s entry %s: cannot run redispatch", stream,
 		    ent->id);
 		cmd_entry_done(e, 1);

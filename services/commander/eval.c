@@ -152,12 +152,10 @@ publish(struct commander *c, const char *frame, size_t len)
 		log_debug("unit hint not published");
 }
 
-/* The reply, judged and its frames published, goes to the caller. */
-static void
-op_done(const redisReply *reply, void *arg)
+const redisReply *
+cmd_reply(struct commander *c, const char *name, const char *what,
+    const redisReply *reply)
 {
-	struct cmd_op *op = arg;
-	struct commander *c = op->c;
 	size_t i;
 
 	if (reply != NULL && (reply->type != REDIS_REPLY_ARRAY ||
@@ -165,7 +163,7 @@ op_done(const redisReply *reply, void *arg)
 	    reply->element[0]->type != REDIS_REPLY_STRING ||
 	    reply->element[1]->type != REDIS_REPLY_STRING ||
 	    reply->element[2]->type != REDIS_REPLY_INTEGER)) {
-		log_warnx("script %s (%s): %s", op->name, op->what,
+		log_warnx("script %s (%s): %s", name, what,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str :
 		    "unexpected reply");
 		c->stats.failed++;
@@ -176,7 +174,16 @@ op_done(const redisReply *reply, void *arg)
 		if (reply->element[i]->type == REDIS_REPLY_STRING)
 			publish(c, reply->element[i]->str,
 			    reply->element[i]->len);
-	op->done(c, reply, op->arg);
+	return reply;
+}
+
+/* The reply, judged and its frames published, goes to the caller. */
+static void
+op_done(const redisReply *reply, void *arg)
+{
+	struct cmd_op *op = arg;
+
+	op->done(op->c, cmd_reply(op->c, op->name, op->what, reply), op->arg);
 	free(op);
 }
 

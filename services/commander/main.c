@@ -162,7 +162,10 @@ main(int argc, char **argv)
 	np_consumer_free(c->escalations);
 	np_consumer_free(c->closed);
 	cmd_ackdue_stop(c);
-	np_redis_free(c->redis);
+	np_redis_free(c->redis);	/* ends the calls still out */
+	np_batch_free(&c->b_routes.nb);
+	np_batch_free(&c->b_status.nb);
+	np_batch_free(&c->b_cancel.nb);
 	np_sock_free(c->bus_events);
 	np_sock_free(c->bus_units);
 	np_sock_free(c->health);

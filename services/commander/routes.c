@@ -16,20 +16,19 @@
 #include "np_stream.h"
 
 static void
-tier_log(struct commander *c, struct cmd_entry *e, const char *result,
+tier_log(struct commander *c, const char *id, const char *result,
     const char *detail)
 {
 	if (strcmp(result, "dispatched") == 0)
 		log_info("order %s issued", detail);
 	else
-		log_info("route entry %s: tier %s", e->id, result);
+		log_info("route entry %s: tier %s", id, result);
 }
 
 void
 cmd_routes_init(struct commander *c)
 {
-	c->b_routes = (struct cmd_batcher){ .c = c, .script = &c->s_dispatch,
-	    .width = 4, .log = tier_log };
+	cmd_batcher_init(c, &c->b_routes, &c->s_dispatch, 4, tier_log);
 }
 
 void
@@ -38,7 +37,6 @@ cmd_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
 {
 	struct commander *c = arg;
 	struct cmd_route route;
-	struct cmd_entry *e;
 	const char *msg, *argv[4 * CMD_TIERS_MAX];
 	char err[512], tier[CMD_TIERS_MAX][8];
 	size_t len, i;
@@ -50,8 +48,11 @@ cmd_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
 		cmd_entry_refuse(c, consumer, ent, "s:routes", err);
 		return;
 	}
-	if ((e = cmd_entry_new(c, consumer, ent->id)) == NULL)
+	log_debug("route for %s: %zu tiers", route.incident_id, route.ntiers);
+	if (route.ntiers == 0) {	/* nothing to hold */
+		np_consumer_ack(consumer, ent->id);
 		return;
+	}
 	/*
 	 * The message once: the further tiers' groups find it stored.  The
 	 * candidates as read here spare the script decoding it.
@@ -63,19 +64,14 @@ cmd_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
 		argv[4 * i + 2] = i == 0 ? msg : "";
 		argv[4 * i + 3] = route.cands[i];
 	}
-	e->pending = 1;			/* the guard */
-	if (route.ntiers > 0 &&
-	    cmd_batch_add(&c->b_routes, e, route.ntiers, argv) == -1) {
-		log_warnx("incident %s: cannot run dispatch",
+	if (np_batch_add(&c->b_routes.nb, consumer, ent->id, 4 * route.ntiers,
+	    argv) == -1)
+		log_warnx("incident %s: cannot run dispatch; left pending",
 		    route.incident_id);
-		e->keep = 1;
-	}
-	log_debug("route for %s: %zu tiers", route.incident_id, route.ntiers);
-	cmd_entry_done(e, 0);
 }
 
 void
 cmd_routes_batch(struct np_consumer *consumer, void *arg)
 {
-	cmd_batch_send(&((struct commander *)arg)->b_routes);
+	np_batch_send(&((struct commander *)arg)->b_routes.nb);
 }

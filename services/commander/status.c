@@ -18,7 +18,7 @@
 
 /* The unit's routine answers at debug level: four per order. */
 static void
-status_log(struct commander *c, struct cmd_entry *e, const char *result,
+status_log(struct commander *c, const char *id, const char *result,
     const char *detail)
 {
 	static const char *const routine[] = { "acked", "enroute", "onscene",
@@ -27,18 +27,17 @@ status_log(struct commander *c, struct cmd_entry *e, const char *result,
 
 	for (r = routine; *r != NULL; r++)
 		if (strcmp(result, *r) == 0) {
-			log_debug("status entry %s: %s %s", e->id, result,
+			log_debug("status entry %s: %s %s", id, result,
 			    detail);
 			return;
 		}
-	log_info("status entry %s: %s %s", e->id, result, detail);
+	log_info("status entry %s: %s %s", id, result, detail);
 }
 
 void
 cmd_status_init(struct commander *c)
 {
-	c->b_status = (struct cmd_batcher){ .c = c, .script = &c->s_status,
-	    .width = 5, .log = status_log };
+	cmd_batcher_init(c, &c->b_status, &c->s_status, 5, status_log);
 }
 
 void
@@ -47,7 +46,6 @@ cmd_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 {
 	struct commander *c = arg;
 	struct cmd_status_msg st;
-	struct cmd_entry *e;
 	const char *msg, *argv[5];
 	char err[512];
 	size_t len;
@@ -59,23 +57,18 @@ cmd_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 		cmd_entry_refuse(c, consumer, ent, "s:status", err);
 		return;
 	}
-	if ((e = cmd_entry_new(c, consumer, ent->id)) == NULL)
-		return;
 	argv[0] = st.unit_id;
 	argv[1] = cmd_status_name(st.status);
 	argv[2] = st.order_id;
 	argv[3] = st.disposition;
 	argv[4] = st.reason;
-	e->pending = 1;			/* the guard */
-	if (cmd_batch_add(&c->b_status, e, 1, argv) == -1) {
-		log_warnx("s:status entry %s: cannot run status", ent->id);
-		e->keep = 1;
-	}
-	cmd_entry_done(e, 0);
+	if (np_batch_add(&c->b_status.nb, consumer, ent->id, 5, argv) == -1)
+		log_warnx("s:status entry %s: cannot run status; left pending",
+		    ent->id);
 }
 
 void
 cmd_status_batch(struct np_consumer *consumer, void *arg)
 {
-	cmd_batch_send(&((struct commander *)arg)->b_status);
+	np_batch_send(&((struct commander *)arg)->b_status.nb);
 }

@@ -129,16 +129,13 @@ publish(struct tracker *t, const char *frame, size_t len)
 		log_debug("event %s not published", topic);
 }
 
-/* The reply, judged and its frames published, goes to the caller. */
-static void
-call_done(const redisReply *reply, void *arg)
+const redisReply *
+trk_reply(struct tracker *t, const char *name, const redisReply *reply)
 {
-	struct trk_call *call = arg;
-	struct tracker *t = call->t;
 	size_t i;
 
 	if (reply != NULL && !well_formed(reply)) {
-		log_warnx("script %s: %s", call->name,
+		log_warnx("script %s: %s", name,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str :
 		    "unexpected reply");
 		t->stats.failed++;
@@ -148,7 +145,16 @@ call_done(const redisReply *reply, void *arg)
 		if (reply->element[i]->type == REDIS_REPLY_STRING)
 			publish(t, reply->element[i]->str,
 			    reply->element[i]->len);
-	call->done(t, reply, call->arg);
+	return reply;
+}
+
+/* The reply, judged and its frames published, goes to the caller. */
+static void
+call_done(const redisReply *reply, void *arg)
+{
+	struct trk_call *call = arg;
+
+	call->done(call->t, trk_reply(call->t, call->name, reply), call->arg);
 	free(call);
 }
 

@@ -113,8 +113,7 @@ main(int argc, char **argv)
 	t->bus_events = np_svc_pub(&t->svc, t->conf.bus.events, "events");
 	t->health = np_svc_health(&t->svc, NULL, NULL);
 	np_svc_on_stop(&t->svc, tracker_stop, t);
-	t->b_routes = trk_batch_new(t, &t->s_arm);
-	t->b_status = trk_batch_new(t, &t->s_met);
+	trk_batch_init(t);
 	t->routes = consume(t, t->k_routes, trk_on_route, trk_routes_read);
 	t->status = consume(t, t->k_status, trk_on_status, trk_status_read);
 	trk_due_start(t);
@@ -128,9 +127,9 @@ main(int argc, char **argv)
 	np_consumer_free(t->routes);
 	np_consumer_free(t->status);
 	trk_due_stop(t);
-	trk_batch_free(t->b_routes);
-	trk_batch_free(t->b_status);
-	np_redis_free(t->redis);
+	np_redis_free(t->redis);	/* ends the calls still out */
+	np_batch_free(&t->b_routes);
+	np_batch_free(&t->b_status);
 	np_sock_free(t->bus_events);
 	np_sock_free(t->health);
 	trk_scripts_free(t);

@@ -36,10 +36,10 @@ entry_msg(struct tracker *t, struct np_consumer *consumer,
 
 /* Into the read's batch (sent by the batch callbacks below). */
 static void
-run(struct trk_batch *b, struct np_consumer *consumer, const char *id,
+run(struct np_batcher *b, struct np_consumer *consumer, const char *id,
     int argc, const char **argv)
 {
-	if (trk_batch_add(b, consumer, id, argc, argv) == -1)
+	if (np_batch_add(b, consumer, id, (size_t)argc, argv) == -1)
 		log_warnx("entry %s: out of memory; left pending", id);
 }
 
@@ -72,7 +72,7 @@ trk_on_route(struct np_consumer *consumer, const struct np_stream_entry *ent,
 	}
 	t->stats.armed++;
 	trk_arm_args(&r, &a);
-	run(t->b_routes, consumer, ent->id, a.argc, a.argv);
+	run(&t->b_routes, consumer, ent->id, a.argc, a.argv);
 }
 
 void
@@ -105,17 +105,17 @@ trk_on_status(struct np_consumer *consumer, const struct np_stream_entry *ent,
 	argv[0] = st.order_id;
 	argv[1] = st.status;
 	argv[2] = ts;
-	run(t->b_status, consumer, ent->id, 3, argv);
+	run(&t->b_status, consumer, ent->id, 3, argv);
 }
 
 void
 trk_routes_read(struct np_consumer *consumer, void *arg)
 {
-	trk_batch_flush(((struct tracker *)arg)->b_routes);
+	np_batch_send(&((struct tracker *)arg)->b_routes);
 }
 
 void
 trk_status_read(struct np_consumer *consumer, void *arg)
 {
-	trk_batch_flush(((struct tracker *)arg)->b_status);
+	np_batch_send(&((struct tracker *)arg)->b_status);
 }

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "np_batch.h"
 #include "np_call.h"
 #include "np_redis.h"
 #include "np_svc.h"
@@ -38,7 +39,6 @@ struct np_consumer;
 struct np_sock;
 struct np_stream_entry;
 struct redisReply;
-struct trk_batch;
 
 #define TRK_ID_MAX	64
 #define TRK_STEPS_MAX	9	/* ladder steps (met.lua clears 1..9) */
@@ -133,8 +133,8 @@ struct tracker {
 	struct np_caller	 caller;	/* script calls (eval.c) */
 	struct np_consumer	*routes;
 	struct np_consumer	*status;
-	struct trk_batch	*b_routes;	/* arm.lua calls (batch.c) */
-	struct trk_batch	*b_status;	/* met.lua calls */
+	struct np_batcher	 b_routes;	/* arm.lua calls (batch.c) */
+	struct np_batcher	 b_status;	/* met.lua calls */
 	struct np_sock		*bus_events;
 	struct np_sock		*health;	/* answers surveys */
 
@@ -168,6 +168,10 @@ void		 trk_scripts_init(struct tracker *);
 void		 trk_scripts_free(struct tracker *);
 int		 trk_eval(struct tracker *, struct np_redis_script *, int argc,
 		    const char **argv, trk_done_cb *, void *arg);
+/* A reply judged as trk_eval's done sees it (frames published, errors
+ * logged with name and counted: NULL). */
+const struct redisReply *trk_reply(struct tracker *, const char *name,
+		    const struct redisReply *);
 const char	*trk_result(const struct redisReply *);
 const char	*trk_detail(const struct redisReply *);
 long long	 trk_earliest(const struct redisReply *);
@@ -179,15 +183,11 @@ void	trk_due_note(struct tracker *, const struct redisReply *);
 void	trk_due_stop(struct tracker *);
 
 /*
- * batch.c: the entries of one read, collected, then sent as one script
- * call whose answer acks each.  add: -1 when out of memory (the entry
- * is left pending).
+ * batch.c: the batchers of arm.lua and met.lua (np_batch: the entries of
+ * one read, collected, then sent as one script call whose answer acks
+ * each) and the answers of those calls.
  */
-struct trk_batch *trk_batch_new(struct tracker *, struct np_redis_script *);
-void	trk_batch_free(struct trk_batch *);
-int	trk_batch_add(struct trk_batch *, struct np_consumer *,
-	    const char *id, int argc, const char **argv);
-void	trk_batch_flush(struct trk_batch *);
+void	trk_batch_init(struct tracker *);
 
 /* streams.c: the handlers, and the batch callbacks sending each read. */
 void	trk_on_route(struct np_consumer *, const struct np_stream_entry *,
