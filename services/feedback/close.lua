@@ -17,11 +17,14 @@
 --   repeat:place (GEO, member <id>|<closed_at ms>: the close time read
 --                   from the member, no HGET per neighbour; a member
 --                   without '|' -- written before -- is read from its
---                   inc:<id>) and repeat:caller:<phone> (zset by close
---                   time): another incident closed within repeat_m / the
---                   window at the same place, or from the same caller
---                   phone -> review (zset) and a 'repeat_flagged'
---                   timeline entry
+--                   inc:<id>), repeat:place:t (the same members by close
+--                   time: what has passed the window is forgotten from
+--                   both, at most FORGET_MAX a call) and
+--                   repeat:caller:<phone> (zset by close time): other
+--                   incidents closed within repeat_m / the window at the
+--                   same place (at most REPEAT_LIST of them), or from the
+--                   same caller phone -> review (zset) and a
+--                   'repeat_flagged' timeline entry
 --   inc:<id>:tl     'closed'; open:geo / open:t0 no longer hold it
 -- The incident.closed message also goes to s:closed, where the commander
 -- takes back any order still live (commander/cancel.lua).
@@ -203,12 +206,35 @@ local function entry(event, members, who)
       jstr((who and who ~= '') and who or BY) .. members .. '}'
 end
 
--- Incidents closed lately near here; forgets the ones past the window.
+-- The members of repeat:place closed before the window, forgotten (by
+-- their time in repeat:place:t; members written before it existed are
+-- forgotten when a search finds them, below).  Once a call: the window
+-- moves with NOW.
+local FORGET_MAX = '256'
+local function repeat_forget()
+  local t = P .. 'repeat:place:t'
+  local old = redis.call('ZRANGEBYSCORE', t, '-inf',
+                         '(' .. int_s(NOW - WINDOW_MS), 'LIMIT', '0',
+                         FORGET_MAX)
+  if #old > 0 then
+    redis.call('ZREM', P .. 'repeat:place', unpack(old))
+    redis.call('ZREM', t, unpack(old))
+  end
+end
+
+-- Incidents closed lately near here: at most REPEAT_LIST of them, any
+-- within repeat_m (ANY: Redis stops at the first REPEAT_LIST it finds
+-- from the incident's own geohash cell outwards, instead of measuring
+-- every member around a busy place -- at the benchmark's density that
+-- search was half of closing), nearest first.  A review needs to know
+-- the place is a repeat and a few of its incidents, not all of them.
+local REPEAT_LIST = '8'
 local function repeat_place(id, lat, lon)
   local near, geo = {}, P .. 'repeat:place'
   if not (tonumber(lat) and tonumber(lon)) then return near end
   local ms = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lon, lat,
-                        'BYRADIUS', REPEAT_M_S, 'm', 'ASC', 'COUNT', '64')
+                        'BYRADIUS', REPEAT_M_S, 'm', 'ASC', 'COUNT',
+                        REPEAT_LIST, 'ANY')
   for _, m in ipairs(ms) do
     local other, at = string.match(m, '^(.*)|(%d+)$')
     if other then
@@ -223,7 +249,9 @@ local function repeat_place(id, lat, lon)
       near[#near + 1] = other
     end
   end
-  redis.call('GEOADD', geo, lon, lat, id .. '|' .. NOW_S)
+  local member = id .. '|' .. NOW_S
+  redis.call('GEOADD', geo, lon, lat, member)
+  redis.call('ZADD', geo .. ':t', NOW_S, member)
   return near
 end
 
@@ -329,6 +357,7 @@ local function one(i)
 end
 
 local out = {}
+repeat_forget()
 for i = HEAD + 1, #ARGV - REC + 1, REC do
   local r = one(i)
   out[#out + 1], out[#out + 2], out[#out + 3] = r[1], r[2], r[3]

@@ -477,6 +477,48 @@ START_TEST(older_repeat_place_members_still_count)
 }
 END_TEST
 
+/* How many times needle stands in s. */
+static int
+count_of(const char *s, const char *needle)
+{
+	int n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/* A busy place: the flag lists at most 8 of its incidents; members past
+ * the window leave repeat:place and repeat:place:t at the next close,
+ * wherever that is. */
+START_TEST(repeat_place_lists_a_few_and_forgets_the_old)
+{
+	char id[16];
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(id, sizeof(id), "I-%d", i);
+		fb_incident(id, 31.23 + i * 0.00001, 121.47, "");
+		fb_close(id, "sup-1", "handled", "", CLOSE_AT + i * 1000);
+	}
+	ck_assert_int_eq(tc_int(rc, "ZCARD " P "repeat:place"), 12);
+	ck_assert_int_eq(tc_int(rc, "ZCARD " P "repeat:place:t"), 12);
+	ck_assert_int_eq(tc_int(rc, "ZSCORE " P "repeat:place:t I-3|%lld",
+	    CLOSE_AT + 3000), CLOSE_AT + 3000);
+	ck_assert_str_eq(inc_field("I-1", "repeat"), "{\"place\":[\"I-0\"]}");
+	/* I-11 had 11 before it: it names 8, each one of them */
+	ck_assert_int_eq(count_of(inc_field("I-11", "repeat"), "\"I-"), 8);
+	ck_assert_ptr_null(strstr(inc_field("I-11", "repeat"), "\"I-11\""));
+	/* eight days on, 1.1 km away: the twelve are past the window */
+	fb_incident("I-99", 31.24, 121.47, "");
+	fb_close("I-99", "sup-1", "handled", "", CLOSE_AT + 8 * 86400000LL);
+	ck_assert_int_eq(tc_int(rc, "ZCARD " P "repeat:place"), 1);
+	ck_assert_int_eq(tc_int(rc, "ZCARD " P "repeat:place:t"), 1);
+	ck_assert_str_eq(inc_field("I-99", "repeat"), "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -494,6 +536,7 @@ main(void)
 	tcase_add_test(t, supervisor_closes_from_any_state);
 	tcase_add_test(t, one_call_closes_the_clears_of_a_read_in_order);
 	tcase_add_test(t, older_repeat_place_members_still_count);
+	tcase_add_test(t, repeat_place_lists_a_few_and_forgets_the_old);
 	suite_add_tcase(s, t);
 	return np_test_run(s);
 }
