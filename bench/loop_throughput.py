@@ -107,20 +107,25 @@ def slowlog_on(db):
 
 def script_names():
     """{sha1: "svc/x.lua"} of services/*/*.lua, also with the service's
-    lib.lua in front (how the commander and tracker load theirs)."""
+    lib.lua in front (how the commander and tracker load theirs), and
+    either with common/lua/text.lua and a newline in front (the build's
+    PRELUDE, for lib.lua and close.lua)."""
     import glob
     import hashlib
     out = {}
+    text = open(os.path.join(benchenv.SRC, "common/lua/text.lua"),
+                "rb").read() + b"\n"
     for f in glob.glob(os.path.join(benchenv.SRC, "services/*/*.lua")):
         svc, name = f.split(os.sep)[-2:]
         body = open(f, "rb").read()
         lib = os.path.join(os.path.dirname(f), "lib.lua")
-        heads = [b""] + ([open(lib, "rb").read()] if os.path.exists(lib)
-                         else [])
+        heads = [b""] + ([text + open(lib, "rb").read()]
+                         if os.path.exists(lib) else [])
         for h in heads:
-            for sep in (b"", b"\n"):
-                out[hashlib.sha1(h + sep + body).hexdigest()] = \
-                    f"{svc}/{name}"
+            for b in (body, text + body):
+                for sep in (b"", b"\n"):
+                    out[hashlib.sha1(h + sep + b).hexdigest()] = \
+                        f"{svc}/{name}"
     return out
 
 

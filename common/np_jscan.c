@@ -8,8 +8,9 @@
  * has no control characters and is valid UTF-8 (no overlong forms, no
  * surrogates, nothing past U+10FFFF).  What this does not read the same
  * way it refuses, so a caller's fallback to jansson keeps it exact
- * (tests/unit/test_commander_fast.c and test_tracker_fast.c compare the
- * two on every mutation of real messages).
+ * (tests/unit/test_commander_fast.c, test_tracker_fast.c and
+ * test_router_posframe.c compare the two on every mutation of real
+ * messages).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -166,12 +167,6 @@ np_jscan_next(struct np_jscan *s, struct np_jobj *o, const char **key,
 }
 
 int
-np_jscan_key(const char *key, size_t klen, const char *k)
-{
-	return strlen(k) == klen && memcmp(key, k, klen) == 0;
-}
-
-int
 np_jscan_item(struct np_jscan *s, size_t *n)
 {
 	if (eat(s, ']')) {
@@ -220,14 +215,17 @@ np_jscan_id(struct np_jscan *s, char *out, size_t max)
 	    -1 : 0;
 }
 
+/* (a local cursor: stores through s->p would be redone per digit, as a
+ * char read may alias them) */
 static int
 digits(struct np_jscan *s)
 {
-	const char *d = s->p;
+	const char *p = s->p, *d = p;
 
-	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-		s->p++;
-	return s->p > d ? 0 : -1;
+	while (p < s->end && *p >= '0' && *p <= '9')
+		p++;
+	s->p = p;
+	return p > d ? 0 : -1;
 }
 
 /* The text of a number at s->p; *isint when it is an integer. */
@@ -301,11 +299,9 @@ np_jscan_int(struct np_jscan *s, long long *out)
 	return 0;
 }
 
-static int
-lit(struct np_jscan *s, const char *w)
+int
+np_jscan_litn(struct np_jscan *s, const char *w, size_t n)
 {
-	size_t n = strlen(w);
-
 	ws(s);
 	if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
 		return 0;
@@ -316,7 +312,7 @@ lit(struct np_jscan *s, const char *w)
 int
 np_jscan_null(struct np_jscan *s)
 {
-	return lit(s, "null");
+	return np_jscan_litn(s, "null", 4);
 }
 
 int
@@ -352,11 +348,11 @@ np_jscan_skip(struct np_jscan *s)
 		return memchr(k, 'e', kl) == NULL && memchr(k, 'E', kl) ==
 		    NULL ? 0 : (s->p = k, np_jscan_num(s, &d, &isint));
 	case NP_JK_TRUE:
-		return lit(s, "true") ? 0 : -1;
+		return np_jscan_litn(s, "true", 4) ? 0 : -1;
 	case NP_JK_FALSE:
-		return lit(s, "false") ? 0 : -1;
+		return np_jscan_litn(s, "false", 5) ? 0 : -1;
 	case NP_JK_NULL:
-		return lit(s, "null") ? 0 : -1;
+		return np_jscan_litn(s, "null", 4) ? 0 : -1;
 	default:
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /*
  * np_jscan: an allocation-free JSON scanner for the fast paths of the
- * messages the services consume most (route.decided, unit.status).
+ * messages the services consume most (route.decided, unit.status,
+ * unit.position).
  *
  * It reads a document in place: the members of an object one by one,
  * the items of an array, strings, integers and numbers, and skips the
@@ -16,12 +17,15 @@
  * as the strict parser does.
  *
  * Use: np_jscan_begin (an object); then while np_jscan_next
- * answers 1 read or skip the member's value; np_jscan_end.
+ * answers 1 read or skip the member's value; np_jscan_end.  Or, for a
+ * document of one exact shape, np_jscan_init, then np_jscan_lit for the
+ * text between the values and the readers for the values.
  */
 #ifndef NP_JSCAN_H
 #define NP_JSCAN_H
 
 #include <stddef.h>
+#include <string.h>
 
 #define NP_JSCAN_KEYS		24	/* members of one object */
 #define NP_JSCAN_DEPTH		32	/* nesting */
@@ -59,8 +63,12 @@ int	np_jscan_open(struct np_jscan *, char c, struct np_jobj *o);
  */
 int	np_jscan_next(struct np_jscan *, struct np_jobj *o, const char **key,
 	    size_t *klen);
-/* 1 when key is k. */
-int	np_jscan_key(const char *key, size_t klen, const char *k);
+/* 1 when key is k (inline: with k a literal, its length is a constant). */
+static inline int
+np_jscan_key(const char *key, size_t klen, const char *k)
+{
+	return strlen(k) == klen && memcmp(key, k, klen) == 0;
+}
 /* The next item of an array (*n items read so far): 1, 0 ended, -1. */
 int	np_jscan_item(struct np_jscan *, size_t *n);
 /* A string of printable ASCII without escapes: its bytes.  0, or -1. */
@@ -77,6 +85,19 @@ int	np_jscan_int(struct np_jscan *, long long *out);
 int	np_jscan_num(struct np_jscan *, double *out, int *isint);
 /* null, consumed: 1; 0 when the value is not null. */
 int	np_jscan_null(struct np_jscan *);
+/*
+ * The text w (n bytes) next, after white space, consumed: 1; else 0.
+ * For a reader of one exact shape (the keys in a known order: '{"k":',
+ * ',"k2":', '}'): no duplicate check, no depth; np_jscan_end still checks
+ * the rest.  np_jscan_lit: w a string (inline: a literal's length is a
+ * constant).
+ */
+int	np_jscan_litn(struct np_jscan *, const char *w, size_t n);
+static inline int
+np_jscan_lit(struct np_jscan *s, const char *w)
+{
+	return np_jscan_litn(s, w, strlen(w));
+}
 /* Skip any value.  0, or -1. */
 int	np_jscan_skip(struct np_jscan *);
 /* Only white space left.  0, or -1. */

@@ -29,37 +29,12 @@ local P, NOW, ACK_MS = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ACKDUE, ORDERS = KEYS[1], KEYS[2]
 local FRAMES, DUE = {}, 0
 
--- Numbers are kept as text on the hot paths (as in tracker/lib.lua):
--- Redis 7.0 formats every Lua number passed to redis.call with %.17g, and
--- `..` and cjson with %.14g -- printf's floating point path, a large part
--- of a script's time.  num_s: raw, its own text, when that is a plain
--- integer of up to 14 digits (as cjson and Redis would write it), else n
--- as cjson writes it; int_s: a whole number in integer formatting.
--- (Every table and closure built here is built again on each EVALSHA,
--- and its collection costs as much again: the constant sets are
--- functions, not tables.)
-local function num_s(raw, n)
-  if type(raw) == 'string' and #raw <= 14 and
-      string.find(raw, '^-?[1-9]%d*$') then
-    return raw
-  end
-  return string.format('%.14g', n)
-end
-local function int_s(n)
-  if n == math.floor(n) and n > -1e14 and n < 1e14 then
-    return string.format('%d', n)
-  end
-  return string.format('%.14g', n)
-end
+-- Numbers are kept as text, strings escaped without cjson where they can
+-- be: num_s, int_s and esc come from common/lua/text.lua, which the build
+-- puts in front of this file.  (Every table and closure built here is
+-- built again on each EVALSHA, and its collection costs as much again:
+-- the constant sets are functions, not tables.)
 local NOW_S = num_s(ARGV[2], NOW)
-
--- s inside a JSON string's quotes: ids ([A-Za-z0-9._:-]) need no
--- escaping and are used as they are (no cjson, no new string: the hot
--- paths build each JSON text in one concatenation).
-local function esc(s)
-  if string.find(s, '^[%w._:-]*$') then return s end
-  return string.sub(cjson.encode(s), 2, -2)
-end
 
 -- A number stored as text, as JSON: the text itself when it is a plain
 -- JSON integer of up to 14 digits (with real, also a decimal fraction),

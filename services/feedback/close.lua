@@ -49,33 +49,14 @@ local REPEAT_M, WINDOW_MS = tonumber(ARGV[4]), tonumber(ARGV[5]) * 1000
 local BY, HEAD, REC = ARGV[6], 6, 6
 local sla_keys, sla_incs = {}, {}	-- key -> {field -> n}, summed
 
--- Numbers are kept as text (as in tracker/lib.lua): Redis 7.0 formats
--- every Lua number passed to redis.call with %.17g, and `..` and cjson
--- with %.14g -- printf's floating point path, a large part of the
--- script's time.  int_s: a whole number in integer formatting.
--- (Every table and closure built is built again on each EVALSHA, and
--- its collection costs as much again: temporaries are kept few.)
-local function int_s(n)
-  if n == math.floor(n) and n > -1e14 and n < 1e14 then
-    return string.format('%d', n)
-  end
-  return string.format('%.14g', n)
-end
--- stored text as JSON: itself when a plain integer of up to 14 digits
-local function jint(raw, n)
-  if #raw <= 14 and string.find(raw, '^-?[1-9]%d*$') then return raw end
-  return string.format('%.14g', n)
-end
-local NOW_S = jint(ARGV[2], NOW)
-local REPEAT_M_S = jint(ARGV[4], REPEAT_M)
+-- Numbers are kept as text (num_s, int_s), ids put in JSON strings as
+-- they are (esc): from common/lua/text.lua, which the build puts in front
+-- of this file.  (Every table and closure built is built again on each
+-- EVALSHA, and its collection costs as much again: temporaries are kept
+-- few.)
+local NOW_S = num_s(ARGV[2], NOW)
+local REPEAT_M_S = num_s(ARGV[4], REPEAT_M)
 local WINDOW_MS_S = int_s(WINDOW_MS)
-
--- s as a JSON string: ids ([A-Za-z0-9._:-]) need no escaping, which saves
--- cjson on the hot paths.
-local function jstr(s)
-  if string.find(s, '^[%w._:-]*$') then return '"' .. s .. '"' end
-  return cjson.encode(s)
-end
 
 -- UTC civil date of a time in ms (Howard Hinnant's days_from_civil, back)
 local function bucket(ms)
@@ -115,9 +96,9 @@ end
 -- A mark as JSON: {"state":..,"due":..,"met_at":..} (numbers absent
 -- when not numbers: cjson would have left them out).
 local function mark_json(state, due_s, due, met_s, met_at)
-  local j = '{"state":' .. jstr(state)
-  if due then j = j .. ',"due":' .. jint(due_s, due) end
-  if met_at then j = j .. ',"met_at":' .. jint(met_s, met_at) end
+  local j = '{"state":"' .. esc(state) .. '"'
+  if due then j = j .. ',"due":' .. num_s(due_s, due) end
+  if met_at then j = j .. ',"met_at":' .. num_s(met_s, met_at) end
   return j .. '}'
 end
 
@@ -202,8 +183,8 @@ end
 -- A timeline entry; who: the person who did it ('' = the service
 -- itself); members: ',"k":v' JSON.
 local function entry(event, members, who)
-  return '{"ts":' .. NOW_S .. ',"event":"' .. event .. '","by":' ..
-      jstr((who and who ~= '') and who or BY) .. members .. '}'
+  return '{"ts":' .. NOW_S .. ',"event":"' .. event .. '","by":"' ..
+      esc((who and who ~= '') and who or BY) .. '"' .. members .. '}'
 end
 
 -- The members of repeat:place closed before the window, forgotten (by
@@ -272,7 +253,7 @@ end
 -- f: the incident's state, t0, post, district, lat, lon, type
 local function close(id, ikey, f, disp, reason, sup)
   local t0, closer = tonumber(f[2]) or NOW, sup ~= '' and sup or BY
-  local t0_s = tonumber(f[2]) and jint(f[2], t0) or NOW_S
+  local t0_s = tonumber(f[2]) and num_s(f[2], t0) or NOW_S
   if disp == '' then disp = last_disposition(ikey) end
   local mk, sla, incs = marks(id, t0)
   local phone = caller_phone(ikey)
@@ -302,12 +283,13 @@ local function close(id, ikey, f, disp, reason, sup)
   end
   redis.call('ZADD', P .. 'followups', due, id)
 
-  local tl = ',"disposition":' .. jstr(disp) .. ',"sla":"' .. sla.outcome ..
-      '"'
+  local tl = ',"disposition":"' .. esc(disp) .. '","sla":"' ..
+      sla.outcome .. '"'
   if sup ~= '' then
-    tl = tl .. ',"supervisor":' .. jstr(sup) .. ',"via":' .. jstr(BY)
+    tl = tl .. ',"supervisor":"' .. esc(sup) .. '","via":"' .. esc(BY) ..
+        '"'
   end
-  if reason ~= '' then tl = tl .. ',"reason":' .. jstr(reason) end
+  if reason ~= '' then tl = tl .. ',"reason":"' .. esc(reason) .. '"' end
   if rep then
     redis.call('RPUSH', ikey .. ':tl', entry('closed', tl, sup),
                entry('repeat_flagged', ',' .. string.sub(rep, 2, -2)))
@@ -316,18 +298,18 @@ local function close(id, ikey, f, disp, reason, sup)
     redis.call('RPUSH', ikey .. ':tl', entry('closed', tl, sup))
   end
 
-  local json = {'{"type":"incident.closed","v":1,"ts":', NOW_S, ',"src":',
-                jstr(BY), ',"incident_id":', jstr(id), ',"closed_at":',
-                NOW_S, ',"t0":', t0_s, ',"disposition":', jstr(disp),
-                ',"closed_by":', jstr(closer), ',"marks":', mk,
+  local json = {'{"type":"incident.closed","v":1,"ts":', NOW_S, ',"src":"',
+                esc(BY), '","incident_id":"', esc(id), '","closed_at":',
+                NOW_S, ',"t0":', t0_s, ',"disposition":"', esc(disp),
+                '","closed_by":"', esc(closer), '","marks":', mk,
                 ',"sla":{"met":', int_s(sla.met), ',"missed":',
                 int_s(sla.missed), ',"outcome":"', sla.outcome,
                 '"},"followup_due":', due}
   local function add(k, v) json[#json + 1] = ',"' .. k .. '":' .. v end
-  if f[7] then add('incident_type', jstr(f[7])) end
-  if f[3] and f[3] ~= '' then add('post', jstr(f[3])) end
-  if f[4] and f[4] ~= '' then add('district', jstr(f[4])) end
-  if reason ~= '' then add('reason', jstr(reason)) end
+  if f[7] then add('incident_type', '"' .. esc(f[7]) .. '"') end
+  if f[3] and f[3] ~= '' then add('post', '"' .. esc(f[3]) .. '"') end
+  if f[4] and f[4] ~= '' then add('district', '"' .. esc(f[4]) .. '"') end
+  if reason ~= '' then add('reason', '"' .. esc(reason) .. '"') end
   if rep then add('repeat', rep) end
   json = table.concat(json) .. '}'
   -- the commander takes back the orders still live (a supervisor's close)

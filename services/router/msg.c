@@ -144,13 +144,8 @@ router_unit_msg_parse(const char *frame, size_t len,
 {
 	const char *topic, *payload;
 	size_t tlen, plen;
-	struct np_jerr e;
-	long long ts;
-	json_t *j;
-	int rv = -1;
 
 	memset(u, 0, sizeof(*u));
-	memset(&e, 0, sizeof(e));
 	u->status = -1;
 	if (np_bus_split(frame, len, &topic, &tlen, &payload, &plen) == -1) {
 		snprintf(err, errlen, "not a \"<topic> <json>\" frame");
@@ -158,11 +153,25 @@ router_unit_msg_parse(const char *frame, size_t len,
 	}
 	if (tlen == 13 && memcmp(topic, "unit.position", 13) == 0 &&
 	    router_pos_fast(payload, plen, u) == 0)
-		return 0;	/* the gateway's own shape (posframe.c) */
+		return 0;	/* without jansson (posframe.c) */
 	if (tlen == 11 && memcmp(topic, "unit.status", 11) == 0 &&
 	    router_status_fast(payload, plen, u) == 0)
-		return 0;	/* a flat object (posframe.c) */
+		return 0;
+	return router_unit_msg_strict(topic, tlen, payload, plen, u, err,
+	    errlen);
+}
+
+int
+router_unit_msg_strict(const char *topic, size_t tlen, const char *payload,
+    size_t plen, struct router_unit_msg *u, char *err, size_t errlen)
+{
+	struct np_jerr e;
+	long long ts;
+	json_t *j;
+	int rv = -1;
+
 	memset(u, 0, sizeof(*u));
+	memset(&e, 0, sizeof(e));
 	u->status = -1;
 	if ((j = np_json_parse(payload, plen, &e)) == NULL)
 		return fail(&e, err, errlen);

@@ -211,21 +211,23 @@ struct router_unit_msg {
  * for anything else.
  */
 int	router_status_word(const char *, int *status);
-/* One units-bus frame "<topic> <json>". */
+/* One units-bus frame "<topic> <json>": fast, else strict. */
 int	router_unit_msg_parse(const char *frame, size_t len,
 	    struct router_unit_msg *, char *err, size_t errlen);
+/* The same frame's topic and payload read by jansson alone. */
+int	router_unit_msg_strict(const char *topic, size_t tlen,
+	    const char *payload, size_t plen, struct router_unit_msg *,
+	    char *err, size_t errlen);
 /*
- * The payload of a unit.position frame in exactly the gateway's shape,
- * without jansson: 0 with u filled, 1 for anything else (then parse it
- * the strict way).  posframe.c.
+ * The payload of a unit.position frame in the gateway's shape (its keys,
+ * in its order), read without jansson (np_jscan): 0 with u filled, 1 for
+ * anything else or what the strict path would refuse (then parse it the
+ * strict way).  posframe.c.
  */
 int	router_pos_fast(const char *json, size_t len,
 	    struct router_unit_msg *u);
-/*
- * The payload of a unit.status frame when it is a flat object of plain
- * strings and integers (the commander's), without jansson: 0 with u
- * filled (its unit_id and status), 1 for anything else.  posframe.c.
- */
+/* The same for a unit.status frame, keys in any order (u's unit_id and
+ * status). */
 int	router_status_fast(const char *json, size_t len,
 	    struct router_unit_msg *u);
 

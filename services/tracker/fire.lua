@@ -23,13 +23,13 @@ local ENDED = {cleared = true, closed = true}
 -- ',"name":"value"' for a value there, '' for one absent (false).
 local function opt(name, value)
   if not value then return '' end
-  return ',"' .. name .. '":' .. jstr(value)
+  return ',"' .. name .. '":"' .. esc(value) .. '"'
 end
 
 -- The fields of mark.missed and escalation after incident_id.
 local function head(mtype, inc, tier_s)
   return '{"type":"' .. mtype .. '","v":1,"ts":' .. NOW_S ..
-      ',"src":"tracker","incident_id":' .. jstr(inc) .. ',"tier":' .. tier_s
+      ',"src":"tracker","incident_id":"' .. esc(inc) .. '","tier":' .. tier_s
 end
 
 -- f: the mark's state, due, step, post and type (false: none).
@@ -48,10 +48,10 @@ local function escalate(inc, tier_s, step, due, f)
   end
   redis.call('HSET', key, unpack(set))
   emit_json('escalation', head('escalation', inc, tier_s) .. ',"step":' ..
-      step_s .. ',"action":' .. jstr(action) .. opt('post', f[4]) ..
-      ',"district":' .. jstr(DISTRICT) .. '}', true)
+      step_s .. ',"action":"' .. esc(action) .. '"' .. opt('post', f[4]) ..
+      ',"district":"' .. esc(DISTRICT) .. '"}', true)
   tl[#tl + 1] = tl_head .. 'escalation","by":"tracker","tier":' .. tier_s ..
-      ',"step":' .. step_s .. ',"action":' .. jstr(action) .. '}'
+      ',"step":' .. step_s .. ',"action":"' .. esc(action) .. '"}'
   redis.call('RPUSH', P .. 'inc:' .. inc .. ':tl', unpack(tl))
   if LADDER[step + 1] then
     redis.call('ZADD', DUEZ, string.format('%d', due + step * STEP_MS),

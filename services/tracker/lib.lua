@@ -22,17 +22,9 @@ local P, NOW, DISTRICT = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local DUEZ, ESC = KEYS[1], KEYS[2]
 local FRAMES, RESULTS = {}, {}
 
--- A number as text, the way cjson writes it (%.14g) and Redis stores it:
--- raw, its own text, when that is a plain integer of up to 14 digits.
--- Numbers passed to redis.call or concatenated are formatted with
--- printf, a large part of a script's time: the hot paths keep the text.
-local function num_s(raw, n)
-  if type(raw) == 'string' and #raw <= 14 and
-      string.find(raw, '^[1-9]%d*$') then
-    return raw
-  end
-  return string.format('%.14g', n)
-end
+-- Numbers are kept as text (num_s), ids put in JSON strings as they are
+-- (esc: they are [A-Za-z0-9._:-], as the tracker checks them): both from
+-- common/lua/text.lua, which the build puts in front of this file.
 local NOW_S = num_s(ARGV[2], NOW)
 local STEPS = {'1', '2', '3', '4', '5', '6', '7', '8', '9'}
 
@@ -61,13 +53,6 @@ local function timeline(inc, event, fields)
   local e = {ts = NOW, event = event, by = 'tracker'}
   for k, v in pairs(fields) do e[k] = v end
   timeline_json(inc, cjson.encode(e))
-end
-
--- s as a JSON string: ids ([A-Za-z0-9._:-], as the tracker checks them)
--- need no escaping, which saves cjson on the hot paths.
-local function jstr(s)
-  if string.find(s, '^[%w._:-]*$') then return '"' .. s .. '"' end
-  return cjson.encode(s)
 end
 
 local function member(inc, tier, step)

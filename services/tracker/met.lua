@@ -50,12 +50,12 @@ local function met(oid, status, stored)
   redis.call('ZREM', DUEZ, unpack(gone))
   -- the JSON cjson would write, without building tables to encode
   emit_json('mark.met', '{"type":"mark.met","v":1,"ts":' .. NOW_S ..
-      ',"src":"tracker","incident_id":' .. jstr(inc) .. ',"tier":' ..
+      ',"src":"tracker","incident_id":"' .. esc(inc) .. '","tier":' ..
       tier_s .. ',"due":' .. due_s .. ',"met_at":' .. at_s ..
       ',"late":' .. late_s .. '}')
   timeline_json(inc, '{"ts":' .. NOW_S .. ',"event":"mark_met",' ..
       '"by":"tracker","tier":' .. tier_s .. ',"due":' .. due_s ..
-      ',"late":' .. late_s .. ',"order_id":' .. jstr(oid) .. '}')
+      ',"late":' .. late_s .. ',"order_id":"' .. esc(oid) .. '"}')
   return state, inc .. '|' .. tier_s
 end
 

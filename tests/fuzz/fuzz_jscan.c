@@ -1,8 +1,9 @@
 /*
- * Fuzz target: the fast paths of the messages the commander and the
- * tracker consume (np_jscan), against their strict jansson paths.  The
- * first byte picks the reader: 'r' the commander's route.decided, 's'
- * its unit.status, 'R' the tracker's route.decided, anything else its
+ * Fuzz target: the fast paths of the messages the commander, the tracker
+ * and the router consume (np_jscan), against their strict jansson paths.
+ * The first byte picks the reader: 'r' the commander's route.decided,
+ * 's' its unit.status, 'R' the tracker's route.decided, 'p' the router's
+ * unit.position, 'u' its unit.status, anything else the tracker's
  * unit.status.  Whatever a fast path takes, the strict path must take
  * and read the same (else abort); parse (fast, else strict) never fails
  * without an error message.
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "commander.h"
+#include "router.h"
 #include "tracker.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -85,6 +87,28 @@ trk_status(const char *s, size_t n)
 		abort();
 }
 
+/* topic: "unit.position" (position 1) or "unit.status" */
+static void
+router_unit(const char *s, size_t n, int position)
+{
+	const char *topic = position ? "unit.position" : "unit.status";
+	struct router_unit_msg f, t;
+	char err[256];
+
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	if ((position ? router_pos_fast(s, n, &f) :
+	    router_status_fast(s, n, &f)) != 0)
+		return;
+	if (router_unit_msg_strict(topic, strlen(topic), s, n, &t, err,
+	    sizeof(err)) != 0 || strcmp(f.unit_id, t.unit_id) != 0 ||
+	    f.position != t.position || f.status != t.status)
+		abort();
+	if (position && (memcmp(&f.lat, &t.lat, sizeof(f.lat)) != 0 ||
+	    memcmp(&f.lon, &t.lon, sizeof(f.lon)) != 0 || f.ts != t.ts))
+		abort();	/* memcmp: -0.0 is not 0.0 */
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -101,6 +125,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 'R':
 		trk_route(s, size - 1);
+		break;
+	case 'p':
+	case 'u':
+		router_unit(s, size - 1, data[0] == 'p');
 		break;
 	default:
 		trk_status(s, size - 1);

@@ -29,7 +29,7 @@ setup(void)
 	char *lib;
 
 	tc_setup();
-	lib = tc_read("lib.lua", NULL);
+	lib = np_test_script_read("services/commander/lib.lua");
 	cancel_lua = tc_read("cancel.lua", lib);
 	free(lib);
 	ck_assert_int_eq(tc_seed(rc, "U1,U2,U3,U4,U5"), 5);

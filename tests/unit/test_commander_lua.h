@@ -1,9 +1,10 @@
 /*
  * What the commander's script suites share: a real redis-server, the
  * scripts loaded from the source tree exactly as the commander sends
- * them (lib.lua prepended to each), and small synchronous callers with
- * the arguments the commander passes.  Static inline so that each suite
- * includes it once and uses what it needs.
+ * them (lib.lua, after common/lua/text.lua, prepended to each), and
+ * small synchronous callers with the arguments the commander passes.
+ * Static inline so that each suite includes it once and uses what it
+ * needs.
  */
 #ifndef TEST_COMMANDER_LUA_H
 #define TEST_COMMANDER_LUA_H
@@ -67,7 +68,7 @@ tc_read(const char *name, const char *prepend)
 static inline void
 tc_setup(void)
 {
-	char *lib = tc_read("lib.lua", NULL);
+	char *lib = np_test_script_read("services/commander/lib.lua");
 
 	tc.dispatch = tc_read("dispatch.lua", lib);
 	tc.status = tc_read("status.lua", lib);

@@ -168,7 +168,7 @@ static void
 setup(void)
 {
 	tc_setup();
-	close_lua = fb_read("close.lua");
+	close_lua = np_test_script_read("services/feedback/close.lua");
 	followup_lua = fb_read("followup.lua");
 	ck_assert_int_eq(tc_seed(rc, "U1,U2,U3,U4,U5"), 5);
 }

@@ -71,7 +71,7 @@ mkroute(char *buf, size_t len, const char *inc)
 static void
 setup(void)
 {
-	char *lib = readf(NP_SRC_DIR "/services/tracker/lib.lua", NULL);
+	char *lib = np_test_script_read("services/tracker/lib.lua");
 
 	s_arm = readf(NP_SRC_DIR "/services/tracker/arm.lua", lib);
 	s_met = readf(NP_SRC_DIR "/services/tracker/met.lua", lib);

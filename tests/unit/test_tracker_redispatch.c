@@ -17,7 +17,7 @@ setup(void)
 	char *lib;
 
 	tc_setup();
-	lib = tc_read("lib.lua", NULL);
+	lib = np_test_script_read("services/commander/lib.lua");
 	redispatch = tc_read("redispatch.lua", lib);
 	cancel = tc_read("cancel.lua", lib);
 	free(lib);
