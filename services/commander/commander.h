@@ -97,6 +97,22 @@ int		 cmd_status_fast(const char *, size_t, struct cmd_status_msg *);
 int		 cmd_status_strict(const char *, size_t,
 		    struct cmd_status_msg *, char *err, size_t errlen);
 
+/*
+ * What an entry of s:escalations or s:closed asks of the commander
+ * (escalations.c): incident.closed -> cancel (inc); an escalation with
+ * action redispatch -> redispatch (inc, tier: its text, 8 bytes); any
+ * other message -> nothing.  The same two ways: fast answers the ask or
+ * -1 (the strict one decides), strict the ask or -1 with err.
+ */
+enum cmd_ask {
+	CMD_ASK_NOTHING,
+	CMD_ASK_REDISPATCH,
+	CMD_ASK_CANCEL,
+};
+int		 cmd_ask_fast(const char *, size_t, char *inc, char *tier);
+int		 cmd_ask_strict(const char *, size_t, char *inc, char *tier,
+		    char *err, size_t errlen);
+
 struct commander_conf {
 	int	 ack_timeout_ms;
 	int	 sweep_max;

@@ -14,18 +14,10 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
-#include <jansson.h>
 
 #include "commander.h"
-#include "np_json.h"
 #include "np_log.h"
 #include "np_stream.h"
-
-enum ask {
-	ASK_NOTHING,
-	ASK_REDISPATCH,		/* inc, tier */
-	ASK_CANCEL,		/* inc */
-};
 
 static void
 script_done(struct commander *c, const redisReply *r, void *arg)
@@ -62,51 +54,6 @@ cmd_escalations_batch(struct np_consumer *consumer, void *arg)
 	np_batch_send(&((struct commander *)arg)->b_cancel.nb);
 }
 
-/* What the message asks (inc, tier filled), or -1 with err naming the field. */
-static int
-parse(const char *msg, size_t len, char *inc, char *tier, char *err,
-    size_t errlen)
-{
-	const char *type, *action;
-	struct np_jerr e;
-	long long t;
-	json_t *j;
-	int rv = -1;
-
-	if ((j = np_json_parse(msg, len, &e)) == NULL)
-		return np_jerr_format(&e, err, errlen);
-	if (!json_is_object(j)) {
-		np_jerr_set(&e, NULL, NULL, "must be a JSON object");
-		goto done;
-	}
-	if (np_json_str(j, "", "type", 1, 64, &type, &e) == -1)
-		goto done;
-	if (strcmp(type, "incident.closed") == 0) {
-		if (np_json_id(j, "", "incident_id", 1, CMD_ID_MAX, inc,
-		    &e) == 0)
-			rv = ASK_CANCEL;
-		goto done;
-	}
-	if (strcmp(type, "escalation") != 0) {
-		rv = ASK_NOTHING;
-		goto done;
-	}
-	if (np_json_str(j, "", "action", 1, 32, &action, &e) == -1)
-		goto done;
-	if (strcmp(action, "redispatch") != 0) {
-		rv = ASK_NOTHING;
-		goto done;
-	}
-	if (np_json_id(j, "", "incident_id", 1, CMD_ID_MAX, inc, &e) == -1 ||
-	    np_json_int(j, "", "tier", 1, 1, CMD_TIERS_MAX, &t, &e) == -1)
-		goto done;
-	snprintf(tier, 8, "%lld", t);
-	rv = ASK_REDISPATCH;
-done:
-	json_decref(j);
-	return rv == -1 ? np_jerr_format(&e, err, errlen) : rv;
-}
-
 void
 cmd_on_escalation(struct np_consumer *consumer,
     const struct np_stream_entry *ent, void *arg)
@@ -122,17 +69,19 @@ cmd_on_escalation(struct np_consumer *consumer,
 
 	if ((msg = cmd_entry_msg(c, consumer, ent, stream, &len)) == NULL)
 		return;
-	if ((rv = parse(msg, len, inc, tier, err, sizeof(err))) == -1) {
+	if ((rv = cmd_ask_fast(msg, len, inc, tier)) == -1 &&
+	    (rv = cmd_ask_strict(msg, len, inc, tier, err,
+	    sizeof(err))) == -1) {
 		cmd_entry_refuse(c, consumer, ent, stream, err);
 		return;
 	}
-	if (rv == ASK_NOTHING) {
+	if (rv == CMD_ASK_NOTHING) {
 		np_consumer_ack(consumer, ent->id);
 		return;
 	}
 	argv[0] = inc;
 	argv[1] = tier;
-	if (rv == ASK_CANCEL) {
+	if (rv == CMD_ASK_CANCEL) {
 		if (np_batch_add(&c->b_cancel.nb, consumer, ent->id, 1,
 		    argv) == -1)
 			log_warnx("%s entry %s: cannot run cancel; left "

@@ -1,6 +1,7 @@
 /*
- * test_commander_fast: the commander's fast paths for route.decided and
- * unit.status (msg.c on np_jscan) take the router's and the gateway's
+ * test_commander_fast: the commander's fast paths for route.decided,
+ * unit.status (msg.c on np_jscan) and what s:escalations and s:closed
+ * ask (escalations.c) take the router's and the gateway's
  * messages, and never accept a message the strict jansson path refuses
  * nor read one differently: every truncation and one-byte change of
  * real messages is compared with the strict path.
@@ -160,6 +161,67 @@ START_TEST(statuses_take_the_fast_path)
 }
 END_TEST
 
+/* As the tracker (fire.lua) and feedback (close.lua) write them. */
+static const char *const asks[] = {
+	"{\"type\":\"incident.closed\",\"v\":1,\"ts\":1800000600000,"
+	    "\"src\":\"feedback\",\"incident_id\":\"I-20261123-AB12CD\","
+	    "\"closed_at\":1800000600000,\"t0\":1800000000000,"
+	    "\"disposition\":\"resolved\",\"closed_by\":\"feedback\","
+	    "\"marks\":{\"1\":{\"state\":\"met\",\"due\":1800000060000,"
+	    "\"met_at\":1800000020000},\"3\":{\"state\":\"pending\","
+	    "\"due\":1800000180000}},\"sla\":{\"met\":1,\"missed\":0,"
+	    "\"outcome\":\"met\"},\"followup_due\":1800087000000,"
+	    "\"incident_type\":\"fight\",\"post\":\"P-007\",\"district\":"
+	    "\"huangpu\",\"repeat\":{\"place\":[\"I-1\",\"I-2\"]}}",
+	"{\"type\":\"escalation\",\"v\":1,\"ts\":1800000060000,\"src\":"
+	    "\"tracker\",\"incident_id\":\"I-20261123-AB12CD\",\"tier\":2,"
+	    "\"step\":1,\"action\":\"redispatch\",\"post\":\"P-007\","
+	    "\"district\":\"huangpu\"}",
+	"{\"type\":\"escalation\",\"v\":1,\"ts\":1800000060000,\"src\":"
+	    "\"tracker\",\"incident_id\":\"I-1\",\"tier\":1,\"step\":3,"
+	    "\"action\":\"supervisor\",\"district\":\"huangpu\"}",
+	"{\"type\":\"mark.missed\",\"v\":1,\"ts\":1800000060000,\"src\":"
+	    "\"tracker\",\"incident_id\":\"I-1\",\"tier\":1,\"due\":"
+	    "1800000060000,\"post\":\"P-007\"}",
+};
+
+static int
+ask_agree(const char *msg, size_t len, void *arg)
+{
+	char finc[CMD_ID_MAX + 1], sinc[CMD_ID_MAX + 1], ft[8], st[8];
+	char err[256];
+	int f, s;
+
+	(void)arg;
+	if ((f = cmd_ask_fast(msg, len, finc, ft)) == -1)
+		return 0;
+	s = cmd_ask_strict(msg, len, sinc, st, err, sizeof(err));
+	ck_assert_msg(s == f, "fast path asked %d, strict %d (%s): %.*s", f,
+	    s, err, (int)len, msg);
+	if (f != CMD_ASK_NOTHING)
+		ck_assert_str_eq(finc, sinc);
+	if (f == CMD_ASK_REDISPATCH)
+		ck_assert_str_eq(ft, st);
+	return 1;
+}
+
+START_TEST(escalations_and_closures_take_the_fast_path)
+{
+	char inc[CMD_ID_MAX + 1], tier[8];
+
+	np_test_fast_msgs(asks, sizeof(asks) / sizeof(asks[0]), ask_agree,
+	    NULL);
+	ck_assert_int_eq(cmd_ask_fast(asks[0], strlen(asks[0]), inc, tier),
+	    CMD_ASK_CANCEL);
+	ck_assert_str_eq(inc, "I-20261123-AB12CD");
+	ck_assert_int_eq(cmd_ask_fast(asks[1], strlen(asks[1]), inc, tier),
+	    CMD_ASK_REDISPATCH);
+	ck_assert_str_eq(tier, "2");
+	ck_assert_int_eq(cmd_ask_fast(asks[2], strlen(asks[2]), inc, tier),
+	    CMD_ASK_NOTHING);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -170,6 +232,7 @@ suite(void)
 	tcase_add_test(tc, every_route_mutation_agrees_with_jansson);
 	tcase_add_test(tc, bad_routes_still_name_the_field);
 	tcase_add_test(tc, statuses_take_the_fast_path);
+	tcase_add_test(tc, escalations_and_closures_take_the_fast_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
