@@ -106,10 +106,11 @@ def slowlog_on(db):
 
 
 def script_names():
-    """{sha1: "svc/x.lua"} of services/*/*.lua, also with the service's
-    lib.lua in front (how the commander and tracker load theirs), and
-    either with common/lua/text.lua and a newline in front (the build's
-    PRELUDE, for lib.lua and close.lua)."""
+    """{sha1: "svc/x.lua"} of services/*/*.lua as the build may embed
+    them (np_embed_text ... PRELUDE: each prelude file and a newline in
+    front): alone, after common/lua/text.lua (close.lua), or after
+    text.lua and the service's lib.lua (the commander's and the
+    tracker's scripts)."""
     import glob
     import hashlib
     out = {}

@@ -13,7 +13,8 @@
  *
  * done(reply, arg) is called exactly once, never from inside np_call:
  * with the final reply (any type, error replies included: the caller
- * judges it; the reply belongs to hiredis and lives for the call), or
+ * judges it, e.g. np_script; the reply belongs to hiredis and lives for
+ * the call), or
  * with NULL when the call was given up because the service is stopping
  * (*stopping set).  inflight counts the calls not finished, for drains.
  */

@@ -1,9 +1,12 @@
 # Turn a text file into a C source defining `const char SYM[]`; with
-# HEAD, the text is HEAD's, a newline, then IN's.
+# HEAD (a list of files), the text is each of them followed by a
+# newline, in order, then IN's.
 file(READ "${IN}" content HEX)
-if(DEFINED HEAD)
-  file(READ "${HEAD}" head HEX)
-  set(content "${head}0a${content}")
-endif()
+set(head)
+foreach(f IN LISTS HEAD)
+  file(READ "${f}" text HEX)
+  string(APPEND head "${text}0a")
+endforeach()
+set(content "${head}${content}")
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${content}")
 file(WRITE "${OUT}" "/* generated from ${IN} */\nconst char ${SYM}[] = {${bytes} 0x00};\n")

@@ -1,8 +1,8 @@
 -- text.lua: numbers and strings as JSON text, for the scripts that build
 -- their JSON by hand (commander/lib.lua, tracker/lib.lua,
 -- feedback/close.lua).  Not a script on its own: the build puts it in
--- front of those files (np_embed_text ... PRELUDE, CMakeLists.txt), and
--- the tests do the same (np_test_script_read).
+-- front of the scripts using them (np_embed_text ... PRELUDE,
+-- CMakeLists.txt); the tests run the build's texts.
 --
 -- Numbers are kept as text on the hot paths: Redis 7.0 formats every Lua
 -- number passed to redis.call with %.17g, and `..` and cjson with %.14g

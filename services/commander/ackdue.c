@@ -46,8 +46,9 @@ cmd_ackdue_note(struct commander *c, int64_t due)
 }
 
 static void
-sweep_done(struct commander *c, const redisReply *r, void *arg)
+sweep_done(const redisReply *r, void *arg)
 {
+	struct commander *c = arg;
 	int64_t now = np_now_ms(), next, due;
 	long n;
 
@@ -55,12 +56,12 @@ sweep_done(struct commander *c, const redisReply *r, void *arg)
 	if (r == NULL) {
 		next = now + SWEEP_RETRY_MS;
 	} else {
-		if ((n = strtol(cmd_detail(r), NULL, 10)) > 0) {
+		if ((n = strtol(np_script_detail(r), NULL, 10)) > 0) {
 			c->stats.expired += n;
 			log_info("%ld order(s) not acknowledged in time", n);
 		}
 		next = now + c->conf.ack_timeout_ms;
-		if ((due = cmd_due(r)) > 0 && due < next)
+		if ((due = np_script_due(r)) > 0 && due < next)
 			next = due;
 	}
 	if (c->sweep_again) {
@@ -85,7 +86,8 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	snprintf(max, sizeof(max), "%d", c->conf.sweep_max);
 	argv[0] = max;
 	c->sweeping = 1;
-	if (cmd_eval(c, &c->s_noanswer, 1, argv, sweep_done, NULL) == -1) {
+	if (np_script_call(&c->scripter, &c->s_noanswer, 1, argv, sweep_done,
+	    c) == -1) {
 		c->sweeping = 0;
 		cmd_ackdue_note(c, np_now_ms() + SWEEP_RETRY_MS);
 	}

@@ -51,7 +51,7 @@ batch_done(struct np_batcher *nb, const redisReply *reply,
 	const char *result, *detail;
 	size_t i, g, k, ngroups = 0;
 
-	r = cmd_reply(c, nb->script->name, e[0].args, reply);
+	r = np_script_answer(&c->scripter, nb->script->name, e[0].args, reply);
 	for (i = 0; i < n; i++)
 		ngroups += e[i].argc / b->width;
 	if ((a = batch_results(r, ngroups)) == NULL && r != NULL)
@@ -68,7 +68,7 @@ batch_done(struct np_batcher *nb, const redisReply *reply,
 			} else
 				b->log(c, e[i].id, result, detail);
 		}
-	cmd_ackdue_note(c, cmd_due(r));
+	cmd_ackdue_note(c, np_script_due(r));
 	return cmd_keep(c, r);
 }
 
@@ -77,7 +77,7 @@ cmd_batcher_init(struct commander *c, struct cmd_batcher *b,
     struct np_redis_script *script, size_t width, cmd_group_cb *log)
 {
 	*b = (struct cmd_batcher){ .c = c, .width = width, .log = log };
-	b->nb = (struct np_batcher){ .caller = &c->caller, .script = script,
-	    .done = batch_done, .owner = b, .max_args = BATCH_ARGS,
-	    .serial = 1 };
+	b->nb = (struct np_batcher){ .caller = &c->scripter.caller,
+	    .script = script, .done = batch_done, .owner = b,
+	    .max_args = BATCH_ARGS, .serial = 1 };
 }

@@ -24,10 +24,11 @@
  * order.cancelled, unit.status) on the event bus, unit.status also on the
  * units bus for the router.
  *
- * Files: msg.c (route.decided and unit.status parsing: pure, the
- * npcommander_logic library), eval.c (scripts, retries, frames), entry.c
- * (stream entries and their acks), seed.c (city and unit seeding),
- * routes.c, status.c, escalations.c, ackdue.c, main.c.
+ * Files: msg.c (route.decided and unit.status parsing: pure; with the
+ * scripts, the npcommander_logic library), eval.c (the scripts' calls on
+ * np_script, what their frames mean), entry.c (stream entries and their
+ * acks), seed.c (city and unit seeding), routes.c, status.c,
+ * escalations.c, ackdue.c, main.c.
  */
 #ifndef COMMANDER_H
 #define COMMANDER_H
@@ -36,8 +37,8 @@
 #include <stdint.h>
 
 #include "np_batch.h"
-#include "np_call.h"
 #include "np_redis.h"
+#include "np_script.h"
 #include "np_svc.h"
 
 struct event;
@@ -157,7 +158,7 @@ struct commander {
 	struct commander_conf	 conf;
 	struct np_city		*city;
 	struct np_redis		*redis;		/* scripts and acks */
-	struct np_caller	 caller;	/* script calls (eval.c) */
+	struct np_scripter	 scripter;	/* script calls (eval.c) */
 	struct np_consumer	*routes;
 	struct np_consumer	*status;
 	struct np_consumer	*escalations;
@@ -194,33 +195,17 @@ struct commander {
 };
 
 /*
- * eval.c.  A script call with the common arguments (KEYS ackdue, orders;
- * ARGV prefix, now, ack timeout) followed by argc more, copied.  The
- * call is re-sent (now re-read) while Redis is unreachable or the
- * connection drops, with a back-off, until it answers or the commander
- * stops.  done gets the reply -- an array {result, detail, due, frames}
- * (a batch script's: {'batch', groups, due, {results}, frames}) whose
- * frames were already published -- or NULL when the call was given
- * up (error reply: logged; stopping).  done is never called from inside
- * cmd_eval.  -1 when stopping or out of memory.
+ * eval.c.  The scripts and their calls (np_script): the common arguments
+ * (KEYS ackdue, orders; ARGV prefix, now, ack timeout) first, then the
+ * call's own.  An answer is {result, detail, due, frames...} (a batch
+ * script's {'batch', groups, due, {results}, frames...}): due the
+ * earliest new ack deadline (0: none); its frames are published before
+ * the caller sees it.  The script texts are the build's (CMakeLists.txt:
+ * lib.lua in front of each but seed.lua), linked by the unit tests too.
  */
-typedef void cmd_done_cb(struct commander *, const struct redisReply *,
-    void *arg);
+extern const char cmd_dispatch_lua[], cmd_status_lua[], cmd_noanswer_lua[],
+    cmd_seed_lua[], cmd_redispatch_lua[], cmd_cancel_lua[];
 void	cmd_scripts_init(struct commander *);
-void	cmd_scripts_free(struct commander *);
-int	cmd_eval(struct commander *, struct np_redis_script *, int argc,
-	    const char **argv, cmd_done_cb *, void *arg);
-/*
- * A script's reply judged as cmd_eval's done sees it (its frames
- * published): reply, or NULL when it is an error or malformed (logged
- * with name and what, the first argument; counted).
- */
-const struct redisReply *cmd_reply(struct commander *, const char *name,
-	    const char *what, const struct redisReply *);
-/* The result word of a reply from cmd_eval ("" if none). */
-const char *cmd_result(const struct redisReply *);
-const char *cmd_detail(const struct redisReply *);
-long long   cmd_due(const struct redisReply *);
 
 /*
  * entry.c.  A stream entry whose effect takes script calls of its own

@@ -20,14 +20,15 @@
 #include "np_stream.h"
 
 static void
-script_done(struct commander *c, const redisReply *r, void *arg)
+script_done(const redisReply *r, void *arg)
 {
 	struct cmd_entry *e = arg;
+	struct commander *c = e->c;
 
 	if (r != NULL)
-		log_info("entry %s: %s %s", e->id, cmd_result(r),
-		    cmd_detail(r));
-	cmd_ackdue_note(c, cmd_due(r));
+		log_info("entry %s: %s %s", e->id, np_script_result(r),
+		    np_script_detail(r));
+	cmd_ackdue_note(c, np_script_due(r));
 	cmd_entry_done(e, cmd_keep(c, r));
 }
 
@@ -91,7 +92,8 @@ cmd_on_escalation(struct np_consumer *consumer,
 	if ((e = cmd_entry_new(c, consumer, ent->id)) == NULL)
 		return;
 	e->pending = 1;
-	if (cmd_eval(c, &c->s_redispatch, 2, argv, script_done, e) == -1) {
+	if (np_script_call(&c->scripter, &c->s_redispatch, 2, argv,
+	    script_done, e) == -1) {
 		log_warnx("%s entry %s: cannot run redispatch", stream,
 		    ent->id);
 		cmd_entry_done(e, 1);

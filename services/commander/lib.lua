@@ -7,8 +7,9 @@
 -- the states its transition allows).  A replayed stream entry therefore
 -- finds its effect done and changes nothing.
 --
--- This file is not a script on its own: the commander (and the tests)
--- prepend it to dispatch.lua, status.lua and noanswer.lua, so the one
+-- This file is not a script on its own: the build puts it in front of
+-- dispatch.lua, status.lua, noanswer.lua, redispatch.lua and cancel.lua
+-- (np_embed_text ... PRELUDE, CMakeLists.txt), so the one
 -- dispatch_next below runs in the same atomic step as the decline or the
 -- missed deadline that calls for the next candidate.
 --

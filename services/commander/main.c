@@ -90,7 +90,7 @@ exit_now(struct np_redis *r, struct redisReply *reply, void *arg)
 static size_t
 commander_busy(void *arg)
 {
-	return ((struct commander *)arg)->caller.inflight;
+	return ((struct commander *)arg)->scripter.caller.inflight;
 }
 
 static void
@@ -144,9 +144,10 @@ main(int argc, char **argv)
 	np_svc_redis_conf(&c->svc, &rc);
 	if ((c->redis = np_redis_new(c->svc.base, &rc, "commander")) == NULL)
 		fatalx("cannot set up the Redis connection");
-	c->caller.redis = c->redis;
+	c->scripter.caller.redis = c->redis;
 	np_redis_set_state_cb(c->redis, redis_state, c);
 	c->bus_events = np_svc_pub(&c->svc, c->conf.bus.events, "events");
+	c->scripter.events = c->bus_events;
 	c->bus_units = np_svc_pub(&c->svc, c->conf.bus.units, "units");
 	c->health = np_svc_health(&c->svc, NULL, NULL);
 	np_svc_on_stop(&c->svc, commander_stop, c);
@@ -170,7 +171,6 @@ main(int argc, char **argv)
 	np_sock_free(c->bus_units);
 	np_sock_free(c->health);
 	np_city_free(c->city);
-	cmd_scripts_free(c);
 	np_svc_free(&c->svc, tables, 4);
 	free(c);
 	return 0;

@@ -35,10 +35,12 @@ cmd_city_load(struct commander *c)
 }
 
 static void
-seed_done(struct commander *c, const redisReply *r, void *arg)
+seed_done(const redisReply *r, void *arg)
 {
+	struct commander *c = arg;
+
 	if (r != NULL)
-		c->seeded_new += strtoull(cmd_detail(r), NULL, 10);
+		c->seeded_new += strtoull(np_script_detail(r), NULL, 10);
 	else if (!c->svc.stopping)
 		log_warnx("a batch of units could not be seeded");
 	if (--c->seeding > 0 || c->svc.stopping)
@@ -69,7 +71,8 @@ seed_batch(struct commander *c, size_t from, size_t n)
 		argv[per * i + 5] = pos[i][1];
 	}
 	c->seeding++;
-	if (cmd_eval(c, &c->s_seed, per * n, argv, seed_done, NULL) == -1)
+	if (np_script_call(&c->scripter, &c->s_seed, per * n, argv, seed_done,
+	    c) == -1)
 		fatalx("out of memory");
 }
 

@@ -55,7 +55,8 @@ batch_done(struct np_batcher *b, const redisReply *reply,
     const struct np_batch_entry *e, size_t n)
 {
 	struct tracker *t = b->owner;
-	const redisReply *r = trk_reply(t, b->script->name, reply);
+	const redisReply *r = np_script_answer(&t->scripter, b->script->name,
+	    e[0].args, reply);
 	const char *answer;
 	size_t i;
 
@@ -75,7 +76,7 @@ batch_done(struct np_batcher *b, const redisReply *reply,
 void
 trk_batch_init(struct tracker *t)
 {
-	t->b_routes = (struct np_batcher){ .caller = &t->caller,
+	t->b_routes = (struct np_batcher){ .caller = &t->scripter.caller,
 	    .script = &t->s_arm, .done = batch_done, .owner = t,
 	    .max_entries = TRK_BATCH_MAX };
 	t->b_status = t->b_routes;

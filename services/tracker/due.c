@@ -37,7 +37,7 @@ arm(struct tracker *t, int64_t at)
 void
 trk_due_note(struct tracker *t, const redisReply *r)
 {
-	long long at = trk_earliest(r);
+	long long at = np_script_due(r);
 
 	if (r == NULL || t->firing)	/* the fire run's answer decides */
 		return;
@@ -50,8 +50,9 @@ trk_due_note(struct tracker *t, const redisReply *r)
 }
 
 static void
-fire_done(struct tracker *t, const redisReply *r, void *arg)
+fire_done(const redisReply *r, void *arg)
 {
+	struct tracker *t = arg;
 	long n;
 
 	t->firing = 0;
@@ -59,7 +60,7 @@ fire_done(struct tracker *t, const redisReply *r, void *arg)
 		arm(t, np_now_ms() + TRK_FIRE_RETRY_MS);
 		return;
 	}
-	if ((n = strtol(trk_detail(r), NULL, 10)) > 0) {
+	if ((n = strtol(np_script_detail(r), NULL, 10)) > 0) {
 		t->stats.fired += n;
 		log_info("%ld ladder step(s) fired", n);
 	}
@@ -83,7 +84,8 @@ fire(evutil_socket_t fd, short what, void *arg)
 	argv[1] = t->conf.ladder;
 	argv[2] = max;
 	t->firing = 1;
-	if (trk_eval(t, &t->s_fire, 3, argv, fire_done, NULL) == -1) {
+	if (np_script_call(&t->scripter, &t->s_fire, 3, argv, fire_done,
+	    t) == -1) {
 		t->firing = 0;
 		arm(t, np_now_ms() + TRK_FIRE_RETRY_MS);
 	}

@@ -1,5 +1,5 @@
--- lib.lua: what every tracker script shares (prepended to arm.lua,
--- met.lua and fire.lua by the tracker and the tests).
+-- lib.lua: what every tracker script shares (the build puts it in front
+-- of arm.lua, met.lua and fire.lua: np_embed_text ... PRELUDE).
 --
 -- The marks live only in Redis (docs/TRACK.md): mark:<incident> holds
 -- each tier's due time, state and last ladder step, and marks:due holds

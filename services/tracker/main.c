@@ -58,7 +58,7 @@ exit_now(struct np_redis *r, struct redisReply *reply, void *arg)
 static size_t
 tracker_busy(void *arg)
 {
-	return ((struct tracker *)arg)->caller.inflight;
+	return ((struct tracker *)arg)->scripter.caller.inflight;
 }
 
 static void
@@ -109,8 +109,9 @@ main(int argc, char **argv)
 	np_svc_redis_conf(&t->svc, &rc);
 	if ((t->redis = np_redis_new(t->svc.base, &rc, "tracker")) == NULL)
 		fatalx("cannot set up the Redis connection");
-	t->caller.redis = t->redis;
+	t->scripter.caller.redis = t->redis;
 	t->bus_events = np_svc_pub(&t->svc, t->conf.bus.events, "events");
+	t->scripter.events = t->bus_events;
 	t->health = np_svc_health(&t->svc, NULL, NULL);
 	np_svc_on_stop(&t->svc, tracker_stop, t);
 	trk_batch_init(t);
@@ -132,7 +133,6 @@ main(int argc, char **argv)
 	np_batch_free(&t->b_status);
 	np_sock_free(t->bus_events);
 	np_sock_free(t->health);
-	trk_scripts_free(t);
 	np_svc_free(&t->svc, tables, 3);
 	free(t);
 	return 0;

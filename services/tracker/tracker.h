@@ -18,10 +18,10 @@
  * up with whatever came due while no tracker ran.  Frames the scripts
  * hand back (mark.met, mark.missed, escalation) go on the events bus.
  *
- * Files: msg.c (the two consumed messages, checked: pure, the
- * nptracker_logic library), eval.c (scripts, retries, frames), batch.c
- * (one call per read), due.c (the timer), streams.c (the stream
- * handlers), main.c.
+ * Files: msg.c (the two consumed messages, checked: pure; with the
+ * scripts, the nptracker_logic library), eval.c (the scripts' calls on
+ * np_script), batch.c (one call per read), due.c (the timer),
+ * streams.c (the stream handlers), main.c.
  */
 #ifndef TRACKER_H
 #define TRACKER_H
@@ -30,8 +30,8 @@
 #include <stdint.h>
 
 #include "np_batch.h"
-#include "np_call.h"
 #include "np_redis.h"
+#include "np_script.h"
 #include "np_svc.h"
 
 struct event;
@@ -130,7 +130,7 @@ struct tracker {
 	struct np_svc		 svc;
 	struct tracker_conf	 conf;
 	struct np_redis		*redis;
-	struct np_caller	 caller;	/* script calls (eval.c) */
+	struct np_scripter	 scripter;	/* script calls (eval.c) */
 	struct np_consumer	*routes;
 	struct np_consumer	*status;
 	struct np_batcher	 b_routes;	/* arm.lua calls (batch.c) */
@@ -154,27 +154,16 @@ struct tracker {
 };
 
 /*
- * eval.c.  A script call with the common arguments (KEYS marks:due,
- * s:escalations; ARGV prefix, now, district) followed by argc more,
- * copied; re-sent with a back-off while Redis is unreachable.  done gets
- * the reply {result, detail, earliest, {answer per entry}, frames...}
- * (frames published already) or NULL when given up (error reply, or
- * stopping).  -1 when
- * stopping or out of memory; done is never called from inside trk_eval.
+ * eval.c.  The scripts and their calls (np_script): the common arguments
+ * (KEYS marks:due, s:escalations; ARGV prefix, now, district) first,
+ * then the call's own.  An answer is {result, detail, due, {answer per
+ * entry}, frames...}: due the earliest member of marks:due (0: none);
+ * its frames are on the events bus before the caller sees it.  The
+ * script texts are the build's (CMakeLists.txt: lib.lua in front of
+ * each), linked by the unit tests too.
  */
-typedef void trk_done_cb(struct tracker *, const struct redisReply *,
-    void *arg);
+extern const char trk_arm_lua[], trk_met_lua[], trk_fire_lua[];
 void		 trk_scripts_init(struct tracker *);
-void		 trk_scripts_free(struct tracker *);
-int		 trk_eval(struct tracker *, struct np_redis_script *, int argc,
-		    const char **argv, trk_done_cb *, void *arg);
-/* A reply judged as trk_eval's done sees it (frames published, errors
- * logged with name and counted: NULL). */
-const struct redisReply *trk_reply(struct tracker *, const char *name,
-		    const struct redisReply *);
-const char	*trk_result(const struct redisReply *);
-const char	*trk_detail(const struct redisReply *);
-long long	 trk_earliest(const struct redisReply *);
 
 /* due.c: the one timer. */
 void	trk_due_init(struct tracker *);

@@ -1,44 +1,12 @@
 /*
- * np_testscript: the services' scripts and their answers (np_testscript.h).
+ * np_testscript: the services' script answers (np_testscript.h).
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <check.h>
 #include <hiredis/hiredis.h>
 
 #include "np_testscript.h"
-
-#define SCRIPT_MAX	65536
-
-/* Appends NP_SRC_DIR/<path> to buf (off bytes used); the new length. */
-static size_t
-append(char *buf, size_t off, const char *path)
-{
-	char full[512];
-	size_t n;
-	FILE *f;
-
-	snprintf(full, sizeof(full), NP_SRC_DIR "/%s", path);
-	ck_assert_msg((f = fopen(full, "r")) != NULL, "%s", full);
-	n = fread(buf + off, 1, SCRIPT_MAX - 1 - off, f);
-	ck_assert_msg(n > 0 && feof(f), "%s: empty or too long", full);
-	fclose(f);
-	return off + n;
-}
-
-char *
-np_test_script_read(const char *path)
-{
-	char *buf = calloc(1, SCRIPT_MAX);
-	size_t off;
-
-	ck_assert_ptr_nonnull(buf);
-	off = append(buf, 0, "common/lua/text.lua");
-	buf[off++] = '\n';
-	append(buf, off, path);
-	return buf;
-}
 
 void
 np_test_script_decode(const struct redisReply *r, char *result,

@@ -11,7 +11,6 @@
 #define TB_GROUPS	16
 
 static char route1[8192], route2[8192];
-static char *cancel_lua;
 
 struct tb_reply {
 	int		ngroups;
@@ -26,12 +25,7 @@ struct tb_reply {
 static void
 setup(void)
 {
-	char *lib;
-
 	tc_setup();
-	lib = np_test_script_read("services/commander/lib.lua");
-	cancel_lua = tc_read("cancel.lua", lib);
-	free(lib);
 	ck_assert_int_eq(tc_seed(rc, "U1,U2,U3,U4,U5"), 5);
 	tc_incident(rc, "I-1");
 	tc_incident(rc, "I-2");
@@ -42,7 +36,6 @@ setup(void)
 static void
 teardown(void)
 {
-	free(cancel_lua);
 	tc_teardown();
 }
 
@@ -112,7 +105,7 @@ tb_dispatch_both(long long now)
 		"I-2", "1", route2, "U4", "I-9", "1", route2, "U4",
 	};
 
-	return tb_call(tc.dispatch, now, 16, args);
+	return tb_call(cmd_dispatch_lua, now, 16, args);
 }
 
 START_TEST(dispatch_takes_the_tiers_of_several_entries)
@@ -174,7 +167,7 @@ tb_statuses(long long now)
 		"U4", "declined", "I-2-T1-1", "", "busy",
 	};
 
-	return tb_call(tc.status, now, 25, args);
+	return tb_call(cmd_status_lua, now, 25, args);
 }
 
 START_TEST(statuses_of_one_read_apply_in_order)
@@ -219,7 +212,7 @@ START_TEST(a_failing_entry_leaves_the_others_applied)
 	/* I-2's timeline is no list: its entry fails */
 	tc_cmd(rc, "DEL " P "inc:I-2:tl");
 	tc_cmd(rc, "SET " P "inc:I-2:tl x");
-	o = tb_call(tc.status, T0 + 5, 10, args);
+	o = tb_call(cmd_status_lua, T0 + 5, 10, args);
 	ck_assert_int_eq(o.ngroups, 2);
 	ck_assert_str_eq(o.result[0], "error");
 	ck_assert_ptr_nonnull(strstr(o.detail[0], "WRONGTYPE"));
@@ -238,8 +231,8 @@ START_TEST(cancel_takes_back_the_live_orders_of_each_incident)
 	char *before;
 
 	tb_dispatch_both(T0);
-	tb_call(tc.status, T0 + 1, 5, acked);
-	o = tb_call(cancel_lua, T0 + 5, 3, args);
+	tb_call(cmd_status_lua, T0 + 1, 5, acked);
+	o = tb_call(cmd_cancel_lua, T0 + 5, 3, args);
 	ck_assert_str_eq(tb_results(&o), "cancelled 2|cancelled 1|"
 	    "cancelled 0");
 	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-1", "state"), "cancelled");
@@ -250,7 +243,7 @@ START_TEST(cancel_takes_back_the_live_orders_of_each_incident)
 	/* per order: order.cancelled and the released unit */
 	ck_assert_int_eq(o.nframes, 6);
 	before = tc_snapshot(rc);
-	tb_call(cancel_lua, T0 + 50, 3, args);
+	tb_call(cmd_cancel_lua, T0 + 50, 3, args);
 	tc_unchanged(before, "a replayed read of s:closed");
 }
 END_TEST

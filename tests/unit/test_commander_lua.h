@@ -1,8 +1,8 @@
 /*
  * What the commander's script suites share: a real redis-server, the
- * scripts loaded from the source tree exactly as the commander sends
- * them (lib.lua, after common/lua/text.lua, prepended to each), and
- * small synchronous callers with the arguments the commander passes.
+ * scripts exactly as the commander sends them (the build's texts,
+ * cmd_*_lua, linked from the npcommander_logic library), and small
+ * synchronous callers with the arguments the commander passes.
  * Static inline so that each suite includes it once and uses what it
  * needs.
  */
@@ -17,6 +17,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "commander.h"
 #include "np_testredis.h"
 #include "np_testscript.h"
 
@@ -33,48 +34,12 @@ struct tc_reply {
 	char		frames[TC_FRAMES][NP_TEST_FRAME_MAX];
 };
 
-struct tc_scripts {
-	char	*dispatch;
-	char	*status;
-	char	*noanswer;
-	char	*seed;
-};
-
 static struct np_testredis tc_srv;
 static redisContext *rc;
-static struct tc_scripts tc;
-
-static inline char *
-tc_read(const char *name, const char *prepend)
-{
-	char path[512], *buf;
-	size_t off = 0, len;
-	FILE *f;
-
-	snprintf(path, sizeof(path), NP_SRC_DIR "/services/commander/%s",
-	    name);
-	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s", path);
-	buf = calloc(1, 65536);
-	if (prepend != NULL) {
-		off = strlen(prepend);
-		memcpy(buf, prepend, off);
-	}
-	len = fread(buf + off, 1, 65535 - off, f);
-	fclose(f);
-	ck_assert_int_gt(len, 0);
-	return buf;
-}
 
 static inline void
 tc_setup(void)
 {
-	char *lib = np_test_script_read("services/commander/lib.lua");
-
-	tc.dispatch = tc_read("dispatch.lua", lib);
-	tc.status = tc_read("status.lua", lib);
-	tc.noanswer = tc_read("noanswer.lua", lib);
-	tc.seed = tc_read("seed.lua", NULL);
-	free(lib);
 	ck_assert_int_eq(np_testredis_start(&tc_srv, NULL), 0);
 	rc = redisConnect("127.0.0.1", tc_srv.port);
 	ck_assert(rc != NULL && rc->err == 0);
@@ -85,10 +50,6 @@ tc_teardown(void)
 {
 	redisFree(rc);
 	np_testredis_stop(&tc_srv);
-	free(tc.dispatch);
-	free(tc.status);
-	free(tc.noanswer);
-	free(tc.seed);
 }
 
 /*
@@ -154,7 +115,7 @@ tc_dispatch(redisContext *c, const char *inc, int tier, const char *route,
 
 	snprintf(t, sizeof(t), "%d", tier);
 	/* candidates not read: the stored route is decoded */
-	return tc_eval(c, tc.dispatch, now, 4, inc, t, route, "?");
+	return tc_eval(c, cmd_dispatch_lua, now, 4, inc, t, route, "?");
 }
 
 static inline struct tc_reply
@@ -163,14 +124,14 @@ tc_status(redisContext *c, const char *unit, const char *status,
 {
 	int clear = strcmp(status, "clear") == 0;
 
-	return tc_eval(c, tc.status, now, 5, unit, status, oid,
+	return tc_eval(c, cmd_status_lua, now, 5, unit, status, oid,
 	    clear ? extra : "", clear ? "" : extra);
 }
 
 static inline struct tc_reply
 tc_noanswer(redisContext *c, long long now)
 {
-	return tc_eval(c, tc.noanswer, now, 1, "100");
+	return tc_eval(c, cmd_noanswer_lua, now, 1, "100");
 }
 
 /* Units "U1,U2,..." of kind guard at post P-1, through seed.lua. */
@@ -184,7 +145,7 @@ tc_seed(redisContext *c, const char *units)
 	long long v;
 
 	snprintf(list, sizeof(list), "%s", units);
-	argv[argc++] = "EVAL"; argv[argc++] = tc.seed; argv[argc++] = "2";
+	argv[argc++] = "EVAL"; argv[argc++] = cmd_seed_lua; argv[argc++] = "2";
 	argv[argc++] = P "orders:ackdue"; argv[argc++] = P "s:orders";
 	argv[argc++] = P; argv[argc++] = "0"; argv[argc++] = "0";
 	for (s = strtok_r(list, ",", &save); s != NULL && n < 64;

@@ -18,7 +18,8 @@
 #define WINDOW_S	"604800"
 #define CLOSE_AT	(T0 + 600000)
 
-static char *close_lua, *followup_lua;
+/* the build's texts, as feedback and intake send them */
+static const char *close_lua, *followup_lua;
 static char route[8192];
 
 struct fb_reply {
@@ -26,21 +27,6 @@ struct fb_reply {
 	char	detail[256];
 	char	frame[4096];
 };
-
-static char *
-fb_read(const char *name)
-{
-	char path[512], *buf = calloc(1, 65536);
-	size_t len;
-	FILE *f;
-
-	snprintf(path, sizeof(path), NP_SRC_DIR "/services/feedback/%s", name);
-	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s", path);
-	len = fread(buf, 1, 65535, f);
-	fclose(f);
-	ck_assert_int_gt(len, 0);
-	return buf;
-}
 
 static struct fb_reply
 fb_eval(const char *script, int argc, const char **argv)
@@ -168,16 +154,14 @@ static void
 setup(void)
 {
 	tc_setup();
-	close_lua = np_test_script_read("services/feedback/close.lua");
-	followup_lua = fb_read("followup.lua");
+	close_lua = fb_close_script().body;
+	followup_lua = fb_followup_script().body;
 	ck_assert_int_eq(tc_seed(rc, "U1,U2,U3,U4,U5"), 5);
 }
 
 static void
 teardown(void)
 {
-	free(close_lua);
-	free(followup_lua);
 	tc_teardown();
 }
 

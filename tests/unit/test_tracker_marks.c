@@ -1,6 +1,7 @@
 /*
- * The tracker's scripts as the tracker runs them (lib.lua prepended to
- * arm.lua, met.lua, fire.lua; arm.lua given what msg.c reads of a
+ * The tracker's scripts as the tracker runs them (the build's texts,
+ * text.lua and lib.lua in front of arm.lua, met.lua, fire.lua, linked
+ * from the nptracker_logic library; arm.lua given what msg.c reads of a
  * route.decided) in a real redis-server: arming from a route.decided,
  * marks met in time and late, the ladder firing each step exactly once
  * (also after a long outage), replays changing nothing, and a batch of
@@ -35,23 +36,7 @@ struct tt_reply {
 
 static struct np_testredis srv;
 static redisContext *rc;
-static char *s_arm, *s_met, *s_fire;
 static char route[4096];
-
-static char *
-readf(const char *path, const char *prepend)
-{
-	char *buf = calloc(1, 65536);
-	size_t off = 0;
-	FILE *f;
-
-	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s", path);
-	if (prepend != NULL)
-		off = strlen(strcpy(buf, prepend));
-	ck_assert_int_gt(fread(buf + off, 1, 65535 - off, f), 0);
-	fclose(f);
-	return buf;
-}
 
 /* A route.decided: tiers 1..3 with the plan's 60/180/300 s. */
 static void
@@ -71,12 +56,6 @@ mkroute(char *buf, size_t len, const char *inc)
 static void
 setup(void)
 {
-	char *lib = np_test_script_read("services/tracker/lib.lua");
-
-	s_arm = readf(NP_SRC_DIR "/services/tracker/arm.lua", lib);
-	s_met = readf(NP_SRC_DIR "/services/tracker/met.lua", lib);
-	s_fire = readf(NP_SRC_DIR "/services/tracker/fire.lua", lib);
-	free(lib);
 	ck_assert_int_eq(np_testredis_start(&srv, NULL), 0);
 	rc = redisConnect("127.0.0.1", srv.port);
 	ck_assert(rc != NULL && rc->err == 0);
@@ -88,9 +67,6 @@ teardown(void)
 {
 	redisFree(rc);
 	np_testredis_stop(&srv);
-	free(s_arm);
-	free(s_met);
-	free(s_fire);
 }
 
 /*
@@ -188,19 +164,19 @@ arm(const char *marks)		/* "m1 m2 m3" seconds */
 	struct trk_arm_args a;
 
 	arm_args(route, marks, &r, &a);
-	return evalv(s_arm, T0 + 500, a.argc, a.argv);
+	return evalv(trk_arm_lua, T0 + 500, a.argc, a.argv);
 }
 
 static struct tt_reply
 met(const char *oid, const char *status, long long now)
 {
-	return eval(s_met, now, 3, oid, status, "0");
+	return eval(trk_met_lua, now, 3, oid, status, "0");
 }
 
 static struct tt_reply
 fire(long long now)
 {
-	return eval(s_fire, now, 3, "60", "redispatch,supervisor,command",
+	return eval(trk_fire_lua, now, 3, "60", "redispatch,supervisor,command",
 	    "100");
 }
 
@@ -426,19 +402,19 @@ START_TEST(status_read_late_is_judged_by_when_it_was_stored)
 
 	arm("0 0 0");
 	snprintf(at, sizeof(at), "%lld", T0 + 59000);
-	o = eval(s_met, T0 + 65000, 3, "I-1-T1-1", "acked", at);
+	o = eval(trk_met_lua, T0 + 65000, 3, "I-1-T1-1", "acked", at);
 	ck_assert_int_eq(o.nanswers, 1);
 	ck_assert_str_eq(o.result, "met");
 	ck_assert_int_eq(num("HGET " P "mark:I-1 1.met_at"), T0 + 59000);
 	ck_assert_ptr_nonnull(strstr(o.frames[0], "\"late\":false"));
 	/* stored after the due: late, even though the ladder had not fired */
 	snprintf(at, sizeof(at), "%lld", T0 + 181000);
-	o = eval(s_met, T0 + 182000, 3, "I-1-T2-1", "onscene", at);
+	o = eval(trk_met_lua, T0 + 182000, 3, "I-1-T2-1", "onscene", at);
 	ck_assert_str_eq(o.result, "met_late");
 	/* a miss that fired stays a miss, whatever the status says */
 	ck_assert_str_eq(fire(T0 + 300000).detail, "1");
 	snprintf(at, sizeof(at), "%lld", T0 + 299000);
-	o = eval(s_met, T0 + 301000, 3, "I-1-T3-1", "onscene", at);
+	o = eval(trk_met_lua, T0 + 301000, 3, "I-1-T3-1", "onscene", at);
 	ck_assert_str_eq(o.result, "met_late");
 	ck_assert_str_eq(fire(T0 + 400000).detail, "0");
 }
@@ -471,7 +447,7 @@ START_TEST(a_batch_answers_each_entry_in_order)
 		memcpy(argv + n, a[i].argv, a[i].argc * sizeof(*argv));
 		n += a[i].argc;
 	}
-	o = evalv(s_arm, T0 + 500, n, argv);
+	o = evalv(trk_arm_lua, T0 + 500, n, argv);
 	ck_assert_str_eq(o.result, "batch");
 	ck_assert_str_eq(o.detail, "3");
 	ck_assert_int_eq(o.nanswers, 3);
@@ -484,7 +460,7 @@ START_TEST(a_batch_answers_each_entry_in_order)
 		    "onscene", "0", "garbage", "onscene", "0", "I-2-T2-1",
 		    "onscene", "0" };
 
-		o = evalv(s_met, T0 + 1000, 12, m);
+		o = evalv(trk_met_lua, T0 + 1000, 12, m);
 	}
 	ck_assert_int_eq(o.nanswers, 4);
 	ck_assert_str_eq(o.answers[0], "met I-1|1");
@@ -507,7 +483,7 @@ START_TEST(a_failing_entry_leaves_the_others_alone)
 
 	arm("0 0 0");
 	num("SET " P "mark:I-2 x");
-	o = evalv(s_met, T0 + 1000, 9, m);
+	o = evalv(trk_met_lua, T0 + 1000, 9, m);
 	ck_assert_int_eq(o.nanswers, 3);
 	ck_assert_str_eq(o.answers[0], "met I-1|1");
 	ck_assert_ptr_nonnull(strstr(o.answers[1], "error "));

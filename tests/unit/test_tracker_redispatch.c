@@ -9,18 +9,11 @@
 #include "np_testloop.h"
 
 static char route[8192];
-static char *redispatch, *cancel;
 
 static void
 setup(void)
 {
-	char *lib;
-
 	tc_setup();
-	lib = np_test_script_read("services/commander/lib.lua");
-	redispatch = tc_read("redispatch.lua", lib);
-	cancel = tc_read("cancel.lua", lib);
-	free(lib);
 	ck_assert_int_eq(tc_seed(rc, "U1,U2,U3,U4"), 4);
 	tc_incident(rc, "I-1");
 	tc_incident(rc, "I-2");
@@ -29,15 +22,13 @@ setup(void)
 static void
 teardown(void)
 {
-	free(redispatch);
-	free(cancel);
 	tc_teardown();
 }
 
 static struct tc_reply
 redispatch_tier(const char *inc, const char *tier, long long now)
 {
-	return tc_eval(rc, redispatch, now, 2, inc, tier);
+	return tc_eval(rc, cmd_redispatch_lua, now, 2, inc, tier);
 }
 
 START_TEST(sends_the_next_candidate_and_keeps_the_first)
@@ -93,7 +84,7 @@ START_TEST(closing_takes_back_live_orders_and_releases_units)
 	tc_status(rc, "U2", "declined", "I-1-T1-2", "busy", T0 + 61000);
 	/* a supervisor closes the incident while U1 is on scene and the
 	 * decline sent U3 */
-	o = tc_eval(rc, cancel, T0 + 62000, 1, "I-1");
+	o = tc_eval(rc, cmd_cancel_lua, T0 + 62000, 1, "I-1");
 	ck_assert_str_eq(o.result, "cancelled");
 	ck_assert_str_eq(o.detail, "2");
 	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-1", "state"), "cancelled");
@@ -103,7 +94,7 @@ START_TEST(closing_takes_back_live_orders_and_releases_units)
 	ck_assert_str_eq(tc_hget(rc, "unit:U1", "order"), "");
 	ck_assert_str_eq(tc_hget(rc, "unit:U3", "status"), "available");
 	before = tc_snapshot(rc);
-	o = tc_eval(rc, cancel, T0 + 63000, 1, "I-1");
+	o = tc_eval(rc, cmd_cancel_lua, T0 + 63000, 1, "I-1");
 	ck_assert_str_eq(o.detail, "0");
 	tc_unchanged(before, "replaying the cancel");
 }
