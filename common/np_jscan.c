@@ -8,9 +8,8 @@
  * has no control characters and is valid UTF-8 (no overlong forms, no
  * surrogates, nothing past U+10FFFF).  What this does not read the same
  * way it refuses, so a caller's fallback to jansson keeps it exact
- * (tests/unit/test_commander_fast.c, test_tracker_fast.c and
- * test_router_posframe.c compare the two on every mutation of real
- * messages).
+ * (tests/unit/test_*_fast.c and test_router_posframe.c compare the two
+ * on every mutation of real messages).
  */
 #include <math.h>
 #include <stdlib.h>

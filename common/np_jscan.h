@@ -1,7 +1,7 @@
 /*
  * np_jscan: an allocation-free JSON scanner for the fast paths of the
  * messages the services consume most (route.decided, unit.status,
- * unit.position).
+ * unit.position, incident.created, order.issued, order.cancelled).
  *
  * It reads a document in place: the members of an object one by one,
  * the items of an array, strings, integers and numbers, and skips the

@@ -49,6 +49,15 @@ struct fb_clear {
 int	fb_clear_parse(const char *msg, size_t len, struct fb_clear *,
 	    char *err, size_t errlen);
 /*
+ * Its two paths, for tests: the fast one (np_jscan) answers 1 or 0 as
+ * above, or -1: not read here (the strict one decides, and names the
+ * field); the strict one (jansson) is fb_clear_parse without the fast
+ * path.
+ */
+int	fb_clear_fast(const char *msg, size_t len, struct fb_clear *);
+int	fb_clear_strict(const char *msg, size_t len, struct fb_clear *,
+	    char *err, size_t errlen);
+/*
  * 0 when msg cannot be a clear (no "clear" string in it, and no escape
  * that could spell one): nothing to do, not even parsing it (a malformed
  * one is refused by the commander, which parses every entry); 1: parse.

@@ -3,12 +3,22 @@
  * Pure: text in, the clear out.  Only 'clear' matters here; any other
  * status is acknowledged without work -- most without being parsed at
  * all (fb_maybe_clear).
+ *
+ * What could be a clear is read first without jansson (fb_clear_fast:
+ * np_jscan, no allocation -- json_loadb building a hash table for every
+ * clear was a large part of feedback's time); whatever that refuses --
+ * bad input, escapes, non-ASCII in the strings read, anything unusual --
+ * goes to the strict jansson path (fb_clear_strict), which also names
+ * the field that is wrong.  The fast path never accepts what the strict
+ * one refuses nor reads it otherwise (tests/unit/test_feedback_fast.c
+ * compares them on mutations of the gateway's messages).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "feedback.h"
 #include "np_id.h"
+#include "np_jscan.h"
 #include "np_json.h"
 
 /* <incident>-T<tier>-<n> -> <incident>; -1 if the id is not shaped so. */
@@ -76,7 +86,7 @@ fb_maybe_clear(const char *msg, size_t len)
 }
 
 int
-fb_clear_parse(const char *msg, size_t len, struct fb_clear *c, char *err,
+fb_clear_strict(const char *msg, size_t len, struct fb_clear *c, char *err,
     size_t errlen)
 {
 	struct np_jerr e;
@@ -94,4 +104,65 @@ fb_clear_parse(const char *msg, size_t len, struct fb_clear *c, char *err,
 	if (rc == -1)
 		np_jerr_format(&e, err, errlen);
 	return rc;
+}
+
+/* An optional id (np_json_id): null or absent leaves out "". */
+static int
+fast_id(struct np_jscan *js, char *out)
+{
+	return np_jscan_null(js) ? 0 : np_jscan_id(js, out, FB_ID_MAX);
+}
+
+int
+fb_clear_fast(const char *msg, size_t len, struct fb_clear *c)
+{
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key, *status = NULL;
+	size_t kl, sl = 0;
+	int rv, type = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (np_jscan_begin(&js, &o, msg, len) == -1)
+		return -1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_streq(&js, "unit.status"), type = 1;
+		else if (np_jscan_key(key, kl, "status"))
+			rv = np_jscan_str(&js, &status, &sl);
+		else if (np_jscan_key(key, kl, "order_id"))
+			rv = fast_id(&js, c->order_id);
+		else if (np_jscan_key(key, kl, "incident_id"))
+			rv = fast_id(&js, c->incident_id);
+		else if (np_jscan_key(key, kl, "disposition"))
+			rv = np_jscan_null(&js) ? 0 : np_jscan_strcpy(&js,
+			    c->disposition, FB_TEXT_MAX);
+		else
+			rv = np_jscan_skip(&js);
+		if (rv == -1)
+			return -1;
+	}
+	if (rv == -1 || np_jscan_end(&js) == -1 || !type || status == NULL ||
+	    sl > 32)
+		return -1;
+	if (!np_jscan_key(status, sl, "clear")) {
+		memset(c, 0, sizeof(*c));	/* as the strict path does */
+		return 0;
+	}
+	if (c->order_id[0] == '\0' || (c->incident_id[0] == '\0' &&
+	    incident_of_order(c->order_id, c->incident_id,
+	    sizeof(c->incident_id)) == -1))
+		return -1;
+	return 1;
+}
+
+int
+fb_clear_parse(const char *msg, size_t len, struct fb_clear *c, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if ((rc = fb_clear_fast(msg, len, c)) != -1)
+		return rc;
+	return fb_clear_strict(msg, len, c, err, errlen);
 }

@@ -9,6 +9,16 @@
  * smuggle a blank or a line break into an ORDER.  Unknown extra fields are
  * tolerated (the commander may add some), unknown types are skipped.
  *
+ * The commander's messages are read first without jansson
+ * (radio_msg_fast: np_jscan, no allocation -- json_loadb building a hash
+ * table for every order was a large part of the gateway's time); what
+ * that refuses -- bad input, escapes (cjson writes '/' as "\/"),
+ * non-ASCII in the strings read, anything unusual -- goes to the strict
+ * jansson path (radio_msg_strict), which also names the field that is
+ * wrong.  The fast path never accepts what the strict one refuses nor
+ * reads it otherwise (tests/unit/test_radiogw_fast.c compares them on
+ * mutations of the commander's messages).
+ *
  * Out: unit.status and unit.position (schemas/unit.*.schema.json); an
  * order verb's unit.status also as text straight away (radio_status_text:
  * one per line, jansson's objects would cost more than the rest of it).
@@ -17,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "np_jscan.h"
 #include "np_json.h"
 #include "radiogw.h"
 
@@ -82,13 +93,14 @@ parse_issued(json_t *doc, struct radio_order *o, struct np_jerr *e)
 	return 0;
 }
 
-/* Reasons are free text in messages but one word on the radio. */
+/* Reasons are free text in messages (n bytes, no NUL) but one word on
+ * the radio. */
 static void
-wordify(char *dst, const char *s)
+wordify(char *dst, const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < RADIO_WORD_MAX && s[i] != '\0'; i++) {
+	for (i = 0; i < RADIO_WORD_MAX && i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		dst[i] = (isalnum(c) && c < 0x80) || c == '-' ? (char)tolower(c)
@@ -109,12 +121,12 @@ parse_cancelled(json_t *doc, struct radio_cancel *c, struct np_jerr *e)
 	    get_id(doc, "incident_id", 0, c->incident_id, e) == -1 ||
 	    np_json_str(doc, "", "reason", 0, 1024, &reason, e) == -1)
 		return -1;
-	wordify(c->reason, reason != NULL ? reason : "");
+	wordify(c->reason, reason, reason != NULL ? strlen(reason) : 0);
 	return 0;
 }
 
 int
-radio_msg_parse(const char *json, size_t len, struct radio_msg *m,
+radio_msg_strict(const char *json, size_t len, struct radio_msg *m,
     char *err, size_t errlen)
 {
 	struct np_jerr e;
@@ -148,6 +160,139 @@ out:
 		    e.msg);
 	json_decref(doc);
 	return rc;
+}
+
+/* An id (get_id): null is absent (""). */
+static int
+fast_id(struct np_jscan *js, char *out, size_t max)
+{
+	return np_jscan_null(js) ? 0 : np_jscan_id(js, out, max);
+}
+
+/* A number in [min, max] (np_json_num: an integer or a real). */
+static int
+fast_num(struct np_jscan *js, double min, double max, double *out)
+{
+	int isint;
+
+	return np_jscan_num(js, out, &isint) == -1 || !(*out >= min &&
+	    *out <= max) ? -1 : 0;
+}
+
+/* The members of either message, read as parse_issued and
+ * parse_cancelled read them; what is not set stays 0 or "". */
+struct fast_msg {
+	struct radio_order	 o;
+	long long		 tier, prio;
+	int			 lat, lon, type;	/* seen */
+	const char		*reason;
+	size_t			 rlen;
+};
+
+static int
+fast_member(struct np_jscan *js, const char *key, size_t kl,
+    struct fast_msg *f)
+{
+	struct radio_order *o = &f->o;
+
+	if (np_jscan_key(key, kl, "order_id"))
+		return fast_id(js, o->order_id, RADIO_ID_MAX);
+	if (np_jscan_key(key, kl, "incident_id"))
+		return fast_id(js, o->incident_id, RADIO_ID_MAX);
+	if (np_jscan_key(key, kl, "unit_id"))
+		return fast_id(js, o->unit_id, RADIO_ID_MAX);
+	if (np_jscan_key(key, kl, "tier"))
+		return np_jscan_int(js, &f->tier);
+	if (np_jscan_key(key, kl, "priority"))
+		return np_jscan_int(js, &f->prio);
+	if (np_jscan_key(key, kl, "lat"))
+		return f->lat = 1, fast_num(js, -RADIO_LAT_MAX, RADIO_LAT_MAX,
+		    &o->lat);
+	if (np_jscan_key(key, kl, "lon"))
+		return f->lon = 1, fast_num(js, -180, 180, &o->lon);
+	if (np_jscan_key(key, kl, "incident_type"))
+		return f->type = 1, np_jscan_id(js, o->type, RADIO_TYPE_MAX);
+	if (np_jscan_key(key, kl, "address"))
+		return np_jscan_null(js) ? 0 : np_jscan_strcpy(js, o->address,
+		    RADIO_ADDRESS_MAX);
+	if (np_jscan_key(key, kl, "reason"))
+		return np_jscan_null(js) ? 0 : np_jscan_str(js, &f->reason,
+		    &f->rlen);
+	return np_jscan_skip(js);
+}
+
+/* f holds what an order.issued needs: m filled, 0; else -1. */
+static int
+fast_issued(const struct fast_msg *f, struct radio_msg *m)
+{
+	const struct radio_order *o = &f->o;
+
+	if (o->order_id[0] == '\0' || o->incident_id[0] == '\0' ||
+	    o->unit_id[0] == '\0' || f->tier < 1 || f->tier > 9 ||
+	    f->prio < 1 || f->prio > 4 || !f->lat || !f->lon || !f->type)
+		return -1;
+	m->kind = RADIO_MSG_ISSUED;
+	m->order = *o;
+	m->order.tier = (int)f->tier;
+	m->order.priority = (int)f->prio;
+	return 0;
+}
+
+static int
+fast_cancelled(const struct fast_msg *f, struct radio_msg *m)
+{
+	struct radio_cancel *c = &m->cancel;
+
+	if (f->o.order_id[0] == '\0' || f->o.unit_id[0] == '\0' ||
+	    f->rlen > 1024)
+		return -1;
+	m->kind = RADIO_MSG_CANCELLED;
+	memcpy(c->order_id, f->o.order_id, sizeof(c->order_id));
+	memcpy(c->unit_id, f->o.unit_id, sizeof(c->unit_id));
+	memcpy(c->incident_id, f->o.incident_id, sizeof(c->incident_id));
+	wordify(c->reason, f->reason, f->rlen);
+	return 0;
+}
+
+int
+radio_msg_fast(const char *json, size_t len, struct radio_msg *m)
+{
+	struct fast_msg f;
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key, *type = NULL;
+	size_t kl, tl = 0;
+	int rv;
+
+	memset(m, 0, sizeof(*m));
+	memset(&f, 0, sizeof(f));
+	if (np_jscan_begin(&js, &o, json, len) == -1)
+		return -1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_str(&js, &type, &tl);
+		else
+			rv = fast_member(&js, key, kl, &f);
+		if (rv == -1)
+			return -1;
+	}
+	if (rv == -1 || np_jscan_end(&js) == -1 || type == NULL || tl > 64)
+		return -1;
+	if (np_jscan_key(type, tl, "order.issued"))
+		return fast_issued(&f, m);
+	if (np_jscan_key(type, tl, "order.cancelled"))
+		return fast_cancelled(&f, m);
+	m->kind = RADIO_MSG_OTHER;
+	return 0;
+}
+
+int
+radio_msg_parse(const char *json, size_t len, struct radio_msg *m,
+    char *err, size_t errlen)
+{
+	if (radio_msg_fast(json, len, m) == 0)
+		return 0;
+	return radio_msg_strict(json, len, m, err, errlen);
 }
 
 size_t

@@ -181,6 +181,14 @@ struct radio_msg {
 /* An s:orders message (JSON text); 0, or -1 with err naming the field. */
 int	radio_msg_parse(const char *json, size_t len, struct radio_msg *,
 	    char *err, size_t errlen);
+/*
+ * Its two paths, for tests: the fast one (np_jscan) 0 with m filled, or
+ * -1: not read here (the strict one decides, and names the field); the
+ * strict one (jansson) is radio_msg_parse without the fast path.
+ */
+int	radio_msg_fast(const char *json, size_t len, struct radio_msg *);
+int	radio_msg_strict(const char *json, size_t len, struct radio_msg *,
+	    char *err, size_t errlen);
 /* "ORDER ...\r\n" / "CANCEL ...\r\n" into buf (RADIO_OUT_MAX); length. */
 size_t	radio_order_line(char *buf, size_t len, const struct radio_order *);
 size_t	radio_cancel_line(char *buf, size_t len, const struct radio_cancel *);

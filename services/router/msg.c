@@ -10,6 +10,17 @@
  * are no status of the unit's own (online, clear, declined): they are
  * reported as status -1 and the commander's following unit.status, which
  * says what Redis now holds, is what changes the unit.
+ *
+ * The s:incidents entries are read first without jansson
+ * (router_incident_fast: np_jscan, no allocation -- json_loadb building
+ * the incident's hash tables was a large part of the router's time), as
+ * the units bus's frames are (posframe.c); what that refuses -- bad
+ * input, escapes (in any string: a description with a line break or a
+ * quote), non-ASCII in the strings read, anything unusual -- goes to the
+ * strict jansson path (router_incident_strict), which also names the
+ * field that is wrong.  The fast path never accepts what the strict one
+ * refuses nor reads it otherwise (tests/unit/test_router_incident_fast.c
+ * compares them on mutations of intake's messages).
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +28,7 @@
 
 #include "np_bus.h"
 #include "np_id.h"
+#include "np_jscan.h"
 #include "np_json.h"
 #include "router.h"
 
@@ -82,7 +94,7 @@ incident_created(json_t *j, struct router_incident *inc, struct np_jerr *e)
 }
 
 int
-router_incident_parse(const char *msg, size_t len, enum router_msg *kind,
+router_incident_strict(const char *msg, size_t len, enum router_msg *kind,
     struct router_incident *inc, char *err, size_t errlen)
 {
 	struct np_jerr e;
@@ -113,6 +125,139 @@ router_incident_parse(const char *msg, size_t len, enum router_msg *kind,
 out:
 	json_decref(j);
 	return rv == -1 ? fail(&e, err, errlen) : 0;
+}
+
+/* What an incident.created needs of the members read (seen). */
+#define FAST_ID		0x01
+#define FAST_TYPE	0x02
+#define FAST_PRIO	0x04
+#define FAST_T0		0x08
+#define FAST_LAT	0x10
+#define FAST_LON	0x20
+#define FAST_ALL	0x3f
+
+/* incident.location: its lat and lon. */
+static int
+fast_location(struct np_jscan *js, struct router_incident *inc, int *seen)
+{
+	struct np_jobj o;
+	const char *key;
+	size_t kl;
+	int rv;
+
+	if (np_jscan_open(js, '{', &o) == -1)
+		return -1;
+	while ((rv = np_jscan_next(js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "lat"))
+			rv = router_jscan_num(js, -ROUTER_LAT_MAX,
+			    ROUTER_LAT_MAX, &inc->lat), *seen |= FAST_LAT;
+		else if (np_jscan_key(key, kl, "lon"))
+			rv = router_jscan_num(js, -180, 180, &inc->lon),
+			    *seen |= FAST_LON;
+		else
+			rv = np_jscan_skip(js);
+		if (rv == -1)
+			return -1;
+	}
+	return rv;
+}
+
+/* An integer in [min, max] (np_json_int). */
+static int
+fast_int(struct np_jscan *js, long long min, long long max, long long *out)
+{
+	return np_jscan_int(js, out) == -1 || *out < min || *out > max ? -1 :
+	    0;
+}
+
+/* incident.created's "incident": what incident_created reads. */
+static int
+fast_incident(struct np_jscan *js, struct router_incident *inc, int *seen)
+{
+	struct np_jobj o;
+	const char *key;
+	long long prio = 0;
+	size_t kl;
+	int rv;
+
+	if (np_jscan_open(js, '{', &o) == -1)
+		return -1;
+	while ((rv = np_jscan_next(js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "id"))
+			rv = np_jscan_id(js, inc->id, NP_CITY_ID_MAX),
+			    *seen |= FAST_ID;
+		else if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_strcpy(js, inc->type, NP_TYPE_MAX),
+			    *seen |= FAST_TYPE;
+		else if (np_jscan_key(key, kl, "priority"))
+			rv = fast_int(js, 1, 4, &prio), *seen |= FAST_PRIO;
+		else if (np_jscan_key(key, kl, "t0"))
+			rv = fast_int(js, 0, INT64_MAX, &inc->t0),
+			    *seen |= FAST_T0;
+		else if (np_jscan_key(key, kl, "location"))
+			rv = fast_location(js, inc, seen);
+		else
+			rv = np_jscan_skip(js);
+		if (rv == -1)
+			return -1;
+	}
+	inc->priority = (int)prio;
+	return rv;
+}
+
+int
+router_incident_fast(const char *msg, size_t len, enum router_msg *kind,
+    struct router_incident *inc)
+{
+	struct router_incident created;
+	char upgraded[NP_CITY_ID_MAX + 1] = "";
+	struct np_jscan js;
+	struct np_jobj o;
+	const char *key, *type = NULL;
+	size_t kl, tl = 0;
+	int rv, seen = 0;
+
+	memset(inc, 0, sizeof(*inc));
+	memset(&created, 0, sizeof(created));
+	if (np_jscan_begin(&js, &o, msg, len) == -1)
+		return 1;
+	while ((rv = np_jscan_next(&js, &o, &key, &kl)) == 1) {
+		if (np_jscan_key(key, kl, "type"))
+			rv = np_jscan_str(&js, &type, &tl);
+		else if (np_jscan_key(key, kl, "incident"))
+			rv = fast_incident(&js, &created, &seen);
+		else if (np_jscan_key(key, kl, "incident_id"))
+			rv = np_jscan_null(&js) ? 0 : np_jscan_id(&js, upgraded,
+			    NP_CITY_ID_MAX);
+		else
+			rv = np_jscan_skip(&js);
+		if (rv == -1)
+			return 1;
+	}
+	if (rv == -1 || np_jscan_end(&js) == -1 || type == NULL || tl > 64)
+		return 1;
+	if (np_jscan_key(type, tl, "incident.created")) {
+		if (seen != FAST_ALL)
+			return 1;
+		*kind = ROUTER_MSG_CREATED;
+		*inc = created;
+	} else if (np_jscan_key(type, tl, "incident.upgraded")) {
+		if (upgraded[0] == '\0')
+			return 1;
+		*kind = ROUTER_MSG_UPGRADED;
+		memcpy(inc->id, upgraded, sizeof(inc->id));
+	} else
+		*kind = ROUTER_MSG_OTHER;
+	return 0;
+}
+
+int
+router_incident_parse(const char *msg, size_t len, enum router_msg *kind,
+    struct router_incident *inc, char *err, size_t errlen)
+{
+	if (router_incident_fast(msg, len, kind, inc) == 0)
+		return 0;
+	return router_incident_strict(msg, len, kind, inc, err, errlen);
 }
 
 int

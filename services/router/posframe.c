@@ -24,9 +24,8 @@
 #include "np_jscan.h"
 #include "router.h"
 
-/* A number in [min, max] (np_json_num: an integer or a real). */
-static int
-bounded(struct np_jscan *js, double min, double max, double *out)
+int
+router_jscan_num(struct np_jscan *js, double min, double max, double *out)
 {
 	int isint;
 
@@ -47,9 +46,10 @@ router_pos_fast(const char *json, size_t len, struct router_unit_msg *u)
 	if (!np_jscan_lit(&js, "{\"unit_id\":") ||
 	    np_jscan_id(&js, u->unit_id, NP_CITY_ID_MAX) == -1 ||
 	    !np_jscan_lit(&js, ",\"lat\":") ||
-	    bounded(&js, -ROUTER_LAT_MAX, ROUTER_LAT_MAX, &u->lat) == -1 ||
+	    router_jscan_num(&js, -ROUTER_LAT_MAX, ROUTER_LAT_MAX,
+	    &u->lat) == -1 ||
 	    !np_jscan_lit(&js, ",\"lon\":") ||
-	    bounded(&js, -180, 180, &u->lon) == -1 ||
+	    router_jscan_num(&js, -180, 180, &u->lon) == -1 ||
 	    !np_jscan_lit(&js, ",\"ts\":") || np_jscan_int(&js, &ts) == -1 ||
 	    ts < 0 || !np_jscan_lit(&js, "}") || np_jscan_end(&js) == -1)
 		return 1;

@@ -192,7 +192,18 @@ enum router_msg {
 	ROUTER_MSG_OTHER,	/* another type: acked, ignored */
 };
 
+/* An s:incidents entry: fast, else strict. */
 int	router_incident_parse(const char *msg, size_t len, enum router_msg *,
+	    struct router_incident *, char *err, size_t errlen);
+/*
+ * Its two paths, for tests: the fast one (np_jscan, keys in any order) 0
+ * with kind and inc filled, or 1: not read here (the strict one decides,
+ * and names the field); the strict one (jansson) is the parse without
+ * the fast path.
+ */
+int	router_incident_fast(const char *msg, size_t len, enum router_msg *,
+	    struct router_incident *);
+int	router_incident_strict(const char *msg, size_t len, enum router_msg *,
 	    struct router_incident *, char *err, size_t errlen);
 
 struct router_unit_msg {
@@ -230,6 +241,11 @@ int	router_pos_fast(const char *json, size_t len,
  * status). */
 int	router_status_fast(const char *json, size_t len,
 	    struct router_unit_msg *u);
+/* A number in [min, max] read as np_json_num reads it (an integer or a
+ * real): 0, or -1 (posframe.c). */
+struct np_jscan;
+int	router_jscan_num(struct np_jscan *, double min, double max,
+	    double *out);
 
 /* The tiers array of a decision (route.decided's "tiers"). */
 json_t	*router_tiers_json(const struct router_map *,

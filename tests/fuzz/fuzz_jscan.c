@@ -1,18 +1,22 @@
 /*
- * Fuzz target: the fast paths of the messages the commander, the tracker
- * and the router consume (np_jscan), against their strict jansson paths.
- * The first byte picks the reader: 'r' the commander's route.decided,
- * 's' its unit.status, 'R' the tracker's route.decided, 'p' the router's
- * unit.position, 'u' its unit.status, anything else the tracker's
- * unit.status.  Whatever a fast path takes, the strict path must take
- * and read the same (else abort); parse (fast, else strict) never fails
- * without an error message.
+ * Fuzz target: the fast paths of the messages the commander, the tracker,
+ * the router, the gateway and feedback consume (np_jscan), against their
+ * strict jansson paths.  The first byte picks the reader: 'r' the
+ * commander's route.decided, 's' its unit.status, 'R' the tracker's
+ * route.decided, 'p' the router's unit.position, 'u' its unit.status,
+ * 'i' its s:incidents entry, 'o' the gateway's s:orders entry, 'f'
+ * feedback's unit.status, anything else the tracker's unit.status.
+ * Whatever a fast path takes, the strict path must take and read the
+ * same (else abort); parse (fast, else strict) never fails without an
+ * error message.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commander.h"
+#include "feedback.h"
+#include "radiogw.h"
 #include "router.h"
 #include "tracker.h"
 
@@ -109,6 +113,75 @@ router_unit(const char *s, size_t n, int position)
 		abort();	/* memcmp: -0.0 is not 0.0 */
 }
 
+static void
+router_incident(const char *s, size_t n)
+{
+	struct router_incident f, t;
+	enum router_msg fk, tk;
+	char err[256];
+
+	if (router_incident_fast(s, n, &fk, &f) != 0) {
+		err[0] = '\0';
+		if (router_incident_parse(s, n, &tk, &t, err, sizeof(err)) ==
+		    -1 && err[0] == '\0')
+			abort();
+		return;
+	}
+	if (router_incident_strict(s, n, &tk, &t, err, sizeof(err)) != 0 ||
+	    fk != tk || strcmp(f.id, t.id) != 0 || strcmp(f.type, t.type) !=
+	    0 || f.priority != t.priority || f.t0 != t.t0 ||
+	    memcmp(&f.lat, &t.lat, sizeof(f.lat)) != 0 ||
+	    memcmp(&f.lon, &t.lon, sizeof(f.lon)) != 0)
+		abort();
+}
+
+static void
+radio_order(const char *s, size_t n)
+{
+	static struct radio_msg f, t;
+	const struct radio_order *fo = &f.order, *to = &t.order;
+	const struct radio_cancel *fc = &f.cancel, *tc = &t.cancel;
+	char err[256];
+
+	if (radio_msg_fast(s, n, &f) != 0) {
+		err[0] = '\0';
+		if (radio_msg_parse(s, n, &t, err, sizeof(err)) == -1 &&
+		    err[0] == '\0')
+			abort();
+		return;
+	}
+	if (radio_msg_strict(s, n, &t, err, sizeof(err)) != 0 ||
+	    f.kind != t.kind || strcmp(fo->order_id, to->order_id) != 0 ||
+	    strcmp(fo->incident_id, to->incident_id) != 0 ||
+	    strcmp(fo->unit_id, to->unit_id) != 0 || fo->tier != to->tier ||
+	    fo->priority != to->priority ||
+	    memcmp(&fo->lat, &to->lat, sizeof(fo->lat)) != 0 ||
+	    memcmp(&fo->lon, &to->lon, sizeof(fo->lon)) != 0 ||
+	    strcmp(fo->type, to->type) != 0 ||
+	    strcmp(fo->address, to->address) != 0 ||
+	    memcmp(fc, tc, sizeof(*fc)) != 0)
+		abort();
+}
+
+static void
+fb_clear(const char *s, size_t n)
+{
+	struct fb_clear f, t;
+	char err[512];
+	int rf;
+
+	if ((rf = fb_clear_fast(s, n, &f)) == -1) {
+		err[0] = '\0';
+		if (fb_clear_parse(s, n, &t, err, sizeof(err)) == -1 &&
+		    err[0] == '\0')
+			abort();
+		return;
+	}
+	if (fb_clear_strict(s, n, &t, err, sizeof(err)) != rf ||
+	    memcmp(&f, &t, sizeof(f)) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -129,6 +202,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 'p':
 	case 'u':
 		router_unit(s, size - 1, data[0] == 'p');
+		break;
+	case 'i':
+		router_incident(s, size - 1);
+		break;
+	case 'o':
+		radio_order(s, size - 1);
+		break;
+	case 'f':
+		fb_clear(s, size - 1);
 		break;
 	default:
 		trk_status(s, size - 1);
