@@ -131,18 +131,21 @@ def script_names():
 
 
 def slowlog_scripts(db, n):
-    """{client name/script sha/first key: usec per incident} of EVALSHA."""
+    """({script: usec per incident}, {script: calls per incident}) of
+    EVALSHA (and EVAL: a script's first call)."""
     db("CONFIG", "SET", "slowlog-log-slower-than", "10000")
-    out, names = {}, script_names()
+    out, calls, names = {}, {}, script_names()
     for e in db("SLOWLOG", "GET", "-1"):
         args = e[3]
         if not args or args[0].lower() not in ("evalsha", "eval"):
             continue
         name = names.get(args[1], args[1][:7])
         out[name] = out.get(name, 0) + int(e[2])
+        calls[name] = calls.get(name, 0) + 1
     db("SLOWLOG", "RESET")
-    return {k: round(v / n, 1) for k, v in
-            sorted(out.items(), key=lambda kv: -kv[1])}
+    return ({k: round(v / n, 1) for k, v in
+             sorted(out.items(), key=lambda kv: -kv[1])},
+            {k: round(calls[k] / n, 3) for k in out})
 
 
 def pids(loop):
@@ -179,7 +182,8 @@ def step(loop, db, rate):
     ans["redis_cmds_per_incident"] = per_incident(cmd0, cmd1, n, 0)
     ans["redis_usec_per_incident"] = per_incident(cmd0, cmd1, n, 1)
     if slow:
-        ans["script_usec_per_incident"] = slowlog_scripts(db, n)
+        (ans["script_usec_per_incident"],
+         ans["script_calls_per_incident"]) = slowlog_scripts(db, n)
     ans["offered"] = rate
     ans["sustained"] = (ans["closed"] >= ans["accepted"] > 0 and
                         not ans["backlog"])
