@@ -184,17 +184,30 @@ np_jscan_str(struct np_jscan *s, const char **out, size_t *len)
 	return string(s, 1, out, len);
 }
 
-int
-np_jscan_strcpy(struct np_jscan *s, char *out, size_t max)
+/* A string (ascii: printable ASCII only) of at most max bytes into out. */
+static int
+strcpy_max(struct np_jscan *s, int ascii, char *out, size_t max)
 {
 	const char *v;
 	size_t n;
 
-	if (string(s, 1, &v, &n) == -1 || n > max)
+	if (string(s, ascii, &v, &n) == -1 || n > max)
 		return -1;
 	memcpy(out, v, n);
 	out[n] = '\0';
 	return 0;
+}
+
+int
+np_jscan_strcpy(struct np_jscan *s, char *out, size_t max)
+{
+	return strcpy_max(s, 1, out, max);
+}
+
+int
+np_jscan_textcpy(struct np_jscan *s, char *out, size_t max)
+{
+	return strcpy_max(s, 0, out, max);
 }
 
 int

@@ -75,6 +75,13 @@ int	np_jscan_item(struct np_jscan *, size_t *n);
 int	np_jscan_str(struct np_jscan *, const char **s, size_t *len);
 /* A string (as np_jscan_str) copied into out (max bytes + 1), or -1. */
 int	np_jscan_strcpy(struct np_jscan *, char *out, size_t max);
+/*
+ * A text: as np_jscan_strcpy, but valid UTF-8 is taken too (no overlong
+ * forms, surrogates or code points past U+10FFFF: what jansson takes),
+ * max counting bytes, as np_json_str does.  For free text a service
+ * reads, such as an address in the city's own script.
+ */
+int	np_jscan_textcpy(struct np_jscan *, char *out, size_t max);
 /* A string (as np_jscan_str) that is want.  0, or -1. */
 int	np_jscan_streq(struct np_jscan *, const char *want);
 /* An id (np_id_valid: 1..max of [A-Za-z0-9._:-]) into out (max + 1). */

@@ -213,7 +213,7 @@ fast_member(struct np_jscan *js, const char *key, size_t kl,
 	if (np_jscan_key(key, kl, "incident_type"))
 		return f->type = 1, np_jscan_id(js, o->type, RADIO_TYPE_MAX);
 	if (np_jscan_key(key, kl, "address"))
-		return np_jscan_null(js) ? 0 : np_jscan_strcpy(js, o->address,
+		return np_jscan_null(js) ? 0 : np_jscan_textcpy(js, o->address,
 		    RADIO_ADDRESS_MAX);
 	if (np_jscan_key(key, kl, "reason"))
 		return np_jscan_null(js) ? 0 : np_jscan_str(js, &f->reason,

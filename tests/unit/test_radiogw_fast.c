@@ -42,6 +42,13 @@ static const char *const orders[] = {
 	ENVELOPE("order.cancelled") ",\"order_id\":\"I-20261123-AB12CD-T2-1\","
 	    "\"unit_id\":\"U-0031\",\"incident_id\":\"I-20261123-AB12CD\","
 	    "\"reason\":\"no_answer\"}",
+	/* an address in the city's own script, as cjson writes it (UTF-8) */
+	ENVELOPE("order.issued") ",\"order_id\":\"I-1-T1-1\",\"incident_id\":"
+	    "\"I-1\",\"unit_id\":\"U-1\",\"tier\":1,\"incident_type\":"
+	    "\"fight\",\"priority\":2,\"lat\":31.2304000,\"lon\":121.4737000,"
+	    "\"ack_due\":1,\"address\":"
+	    "\"\xe5\x8d\x97\xe4\xba\xac\xe8\xb7\xaf 100\xe5\x8f\xb7 "
+	    "\xf0\x9f\x9a\x93\"}",
 };
 
 /* Other shapes jansson takes, the fast path too. */
@@ -65,12 +72,6 @@ static const char *const slow[] = {
 	    "\"I-1\",\"unit_id\":\"U-1\",\"tier\":1,\"incident_type\":"
 	    "\"fight\",\"priority\":2,\"lat\":31.2304000,\"lon\":121.4737000,"
 	    "\"ack_due\":1,\"address\":\"Nanjing Rd 1, 2\\/F\"}",
-	/* non-ASCII in a string read (an address as cjson writes it) */
-	ENVELOPE("order.issued") ",\"order_id\":\"I-1-T1-1\",\"incident_id\":"
-	    "\"I-1\",\"unit_id\":\"U-1\",\"tier\":1,\"incident_type\":"
-	    "\"fight\",\"priority\":2,\"lat\":31.2304000,\"lon\":121.4737000,"
-	    "\"ack_due\":1,\"address\":"
-	    "\"\xe5\x8d\x97\xe4\xba\xac\xe8\xb7\xaf 100\"}",
 	ENVELOPE("order.cancelled") ",\"order_id\":\"O-1\",\"unit_id\":\"U-1\","
 	    "\"reason\":\"r\xc3\xa9sum\xc3\xa9\"}",
 	/* an integer of more than 18 digits */
@@ -168,6 +169,36 @@ START_TEST(other_shapes_read_as_jansson)
 }
 END_TEST
 
+/* A UTF-8 address of 256 bytes (RADIO_ADDRESS_MAX) is taken by both
+ * paths, one of 257 by neither; a broken sequence by neither. */
+START_TEST(utf8_addresses_by_their_bytes)
+{
+	static struct radio_msg m;
+	char msg[1024], addr[300], err[256];
+	size_t n;
+
+	for (n = 255; n <= 257; n++) {
+		memset(addr, 'a', n);
+		memcpy(addr + n - 3, "\xe5\x8f\xb7", 3);	/* 号 at the end */
+		addr[n] = '\0';
+		snprintf(msg, sizeof(msg), "%s", ENVELOPE("order.issued")
+		    ",\"order_id\":\"O-1\",\"incident_id\":\"I-1\",\"unit_id\":"
+		    "\"U-1\",\"tier\":1,\"incident_type\":\"fight\",\"priority\":"
+		    "2,\"lat\":1,\"lon\":1,\"address\":\"");
+		strcat(msg, addr);
+		strcat(msg, "\"}");
+		ck_assert_int_eq(agree(msg, strlen(msg), NULL), n <= 256);
+		ck_assert_int_eq(radio_msg_strict(msg, strlen(msg), &m, err,
+		    sizeof(err)), n <= 256 ? 0 : -1);
+		/* cut inside the last character: invalid UTF-8 */
+		memmove(msg + strlen(msg) - 3, "\"}", 3);
+		ck_assert_int_eq(agree(msg, strlen(msg), NULL), 0);
+		ck_assert_int_eq(radio_msg_strict(msg, strlen(msg), &m, err,
+		    sizeof(err)), -1);
+	}
+}
+END_TEST
+
 START_TEST(other_writings_are_left_to_jansson)
 {
 	static struct radio_msg m;
@@ -212,6 +243,7 @@ suite(void)
 	tcase_add_test(tc, every_order_mutation_agrees_with_jansson);
 	tcase_add_test(tc, other_shapes_read_as_jansson);
 	tcase_add_test(tc, other_writings_are_left_to_jansson);
+	tcase_add_test(tc, utf8_addresses_by_their_bytes);
 	tcase_add_test(tc, bad_orders_still_name_the_field);
 	suite_add_tcase(s, tc);
 	return s;
