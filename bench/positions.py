@@ -16,6 +16,7 @@ usage: positions.py BIN_DIR
 """
 import os
 import re
+import resource
 import selectors
 import socket
 import tempfile
@@ -126,7 +127,6 @@ def main():
         start = time.time() + 3     # every unit authenticated by then
         until = start + SECS
         kids = []
-        import resource
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         for c in range(CLIENTS):
             pid = os.fork()

@@ -296,6 +296,23 @@ np_jscan_num(struct np_jscan *s, double *out, int *isint)
 }
 
 int
+np_jscan_int_in(struct np_jscan *s, long long min, long long max,
+    long long *out)
+{
+	return np_jscan_int(s, out) == -1 || *out < min || *out > max ? -1 :
+	    0;
+}
+
+int
+np_jscan_num_in(struct np_jscan *s, double min, double max, double *out)
+{
+	int isint;
+
+	return np_jscan_num(s, out, &isint) == -1 || !(*out >= min &&
+	    *out <= max) ? -1 : 0;
+}
+
+int
 np_jscan_int(struct np_jscan *s, long long *out)
 {
 	const char *t;

@@ -90,6 +90,12 @@ int	np_jscan_id(struct np_jscan *, char *out, size_t max);
 int	np_jscan_int(struct np_jscan *, long long *out);
 /* A number; *isint 1 when written as an integer.  0, or -1. */
 int	np_jscan_num(struct np_jscan *, double *out, int *isint);
+/* An integer / a number (either way written) in [min, max], as
+ * np_json_int / np_json_num check them.  0, or -1. */
+int	np_jscan_int_in(struct np_jscan *, long long min, long long max,
+	    long long *out);
+int	np_jscan_num_in(struct np_jscan *, double min, double max,
+	    double *out);
 /* null, consumed: 1; 0 when the value is not null. */
 int	np_jscan_null(struct np_jscan *);
 /*

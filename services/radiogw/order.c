@@ -169,16 +169,6 @@ fast_id(struct np_jscan *js, char *out, size_t max)
 	return np_jscan_null(js) ? 0 : np_jscan_id(js, out, max);
 }
 
-/* A number in [min, max] (np_json_num: an integer or a real). */
-static int
-fast_num(struct np_jscan *js, double min, double max, double *out)
-{
-	int isint;
-
-	return np_jscan_num(js, out, &isint) == -1 || !(*out >= min &&
-	    *out <= max) ? -1 : 0;
-}
-
 /* The members of either message, read as parse_issued and
  * parse_cancelled read them; what is not set stays 0 or "". */
 struct fast_msg {
@@ -206,10 +196,10 @@ fast_member(struct np_jscan *js, const char *key, size_t kl,
 	if (np_jscan_key(key, kl, "priority"))
 		return np_jscan_int(js, &f->prio);
 	if (np_jscan_key(key, kl, "lat"))
-		return f->lat = 1, fast_num(js, -RADIO_LAT_MAX, RADIO_LAT_MAX,
+		return f->lat = 1, np_jscan_num_in(js, -RADIO_LAT_MAX, RADIO_LAT_MAX,
 		    &o->lat);
 	if (np_jscan_key(key, kl, "lon"))
-		return f->lon = 1, fast_num(js, -180, 180, &o->lon);
+		return f->lon = 1, np_jscan_num_in(js, -180, 180, &o->lon);
 	if (np_jscan_key(key, kl, "incident_type"))
 		return f->type = 1, np_jscan_id(js, o->type, RADIO_TYPE_MAX);
 	if (np_jscan_key(key, kl, "address"))

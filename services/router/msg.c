@@ -149,10 +149,10 @@ fast_location(struct np_jscan *js, struct router_incident *inc, int *seen)
 		return -1;
 	while ((rv = np_jscan_next(js, &o, &key, &kl)) == 1) {
 		if (np_jscan_key(key, kl, "lat"))
-			rv = router_jscan_num(js, -ROUTER_LAT_MAX,
+			rv = np_jscan_num_in(js, -ROUTER_LAT_MAX,
 			    ROUTER_LAT_MAX, &inc->lat), *seen |= FAST_LAT;
 		else if (np_jscan_key(key, kl, "lon"))
-			rv = router_jscan_num(js, -180, 180, &inc->lon),
+			rv = np_jscan_num_in(js, -180, 180, &inc->lon),
 			    *seen |= FAST_LON;
 		else
 			rv = np_jscan_skip(js);
@@ -160,14 +160,6 @@ fast_location(struct np_jscan *js, struct router_incident *inc, int *seen)
 			return -1;
 	}
 	return rv;
-}
-
-/* An integer in [min, max] (np_json_int). */
-static int
-fast_int(struct np_jscan *js, long long min, long long max, long long *out)
-{
-	return np_jscan_int(js, out) == -1 || *out < min || *out > max ? -1 :
-	    0;
 }
 
 /* incident.created's "incident": what incident_created reads. */
@@ -190,9 +182,9 @@ fast_incident(struct np_jscan *js, struct router_incident *inc, int *seen)
 			rv = np_jscan_strcpy(js, inc->type, NP_TYPE_MAX),
 			    *seen |= FAST_TYPE;
 		else if (np_jscan_key(key, kl, "priority"))
-			rv = fast_int(js, 1, 4, &prio), *seen |= FAST_PRIO;
+			rv = np_jscan_int_in(js, 1, 4, &prio), *seen |= FAST_PRIO;
 		else if (np_jscan_key(key, kl, "t0"))
-			rv = fast_int(js, 0, INT64_MAX, &inc->t0),
+			rv = np_jscan_int_in(js, 0, INT64_MAX, &inc->t0),
 			    *seen |= FAST_T0;
 		else if (np_jscan_key(key, kl, "location"))
 			rv = fast_location(js, inc, seen);

@@ -24,17 +24,6 @@
 #include "np_jscan.h"
 #include "router.h"
 
-int
-router_jscan_num(struct np_jscan *js, double min, double max, double *out)
-{
-	int isint;
-
-	if (np_jscan_num(js, out, &isint) == -1 || !(*out >= min &&
-	    *out <= max))
-		return -1;
-	return 0;
-}
-
 /* The gateway's shape exactly (np_jscan_lit between the values). */
 int
 router_pos_fast(const char *json, size_t len, struct router_unit_msg *u)
@@ -46,10 +35,10 @@ router_pos_fast(const char *json, size_t len, struct router_unit_msg *u)
 	if (!np_jscan_lit(&js, "{\"unit_id\":") ||
 	    np_jscan_id(&js, u->unit_id, NP_CITY_ID_MAX) == -1 ||
 	    !np_jscan_lit(&js, ",\"lat\":") ||
-	    router_jscan_num(&js, -ROUTER_LAT_MAX, ROUTER_LAT_MAX,
+	    np_jscan_num_in(&js, -ROUTER_LAT_MAX, ROUTER_LAT_MAX,
 	    &u->lat) == -1 ||
 	    !np_jscan_lit(&js, ",\"lon\":") ||
-	    router_jscan_num(&js, -180, 180, &u->lon) == -1 ||
+	    np_jscan_num_in(&js, -180, 180, &u->lon) == -1 ||
 	    !np_jscan_lit(&js, ",\"ts\":") || np_jscan_int(&js, &ts) == -1 ||
 	    ts < 0 || !np_jscan_lit(&js, "}") || np_jscan_end(&js) == -1)
 		return 1;

@@ -241,11 +241,6 @@ int	router_pos_fast(const char *json, size_t len,
  * status). */
 int	router_status_fast(const char *json, size_t len,
 	    struct router_unit_msg *u);
-/* A number in [min, max] read as np_json_num reads it (an integer or a
- * real): 0, or -1 (posframe.c). */
-struct np_jscan;
-int	router_jscan_num(struct np_jscan *, double min, double max,
-	    double *out);
 
 /* The tiers array of a decision (route.decided's "tiers"). */
 json_t	*router_tiers_json(const struct router_map *,
