@@ -217,6 +217,12 @@ np_consumer_set_batch_cb(struct np_consumer *c, np_consumer_batch_cb *cb)
 	c->batch_cb = cb;
 }
 
+int
+np_consumer_caught_up(const struct np_consumer *c)
+{
+	return c->caught_up;
+}
+
 /* The entries of an XREADGROUP reply ([[stream, entries]]) or NULL. */
 static const redisReply *
 xread_entries(const redisReply *rep)
@@ -349,7 +355,10 @@ consumer_on_live(struct np_redis *r, struct redisReply *rep, void *arg)
 		}
 		if (consumer_entries(c, a, NULL, NULL) == -1)
 			return;
-	}
+		if (a->elements < (size_t)c->asked)
+			c->caught_up = 1;
+	} else
+		c->caught_up = 1;
 	npc_next(c);
 }
 
@@ -388,7 +397,8 @@ npc_next(struct np_consumer *c)
 	if ((c->phase == NP_CONSUMER_PENDING || c->phase == NP_CONSUMER_CLAIM) &&
 	    (c->nackq > 0 || c->nacking > 0))
 		return;		/* resumed by the XACK reply or cmd coming up */
-	snprintf(count, sizeof(count), "%d", room < c->count ? room : c->count);
+	c->asked = room < c->count ? (int)room : c->count;
+	snprintf(count, sizeof(count), "%d", c->asked);
 	switch (c->phase) {
 	case NP_CONSUMER_GROUP:
 		argv[argc++] = "XGROUP";
@@ -418,7 +428,9 @@ npc_next(struct np_consumer *c)
 		argv[argc++] = c->name;
 		argv[argc++] = "COUNT";
 		argv[argc++] = count;
-		if (c->phase == NP_CONSUMER_LIVE) {
+		/* the first live reads after (re)connecting do not block:
+		 * they tell when the stream's end is reached (caught_up) */
+		if (c->phase == NP_CONSUMER_LIVE && c->caught_up) {
 			snprintf(ms, sizeof(ms), "%d", c->block_ms);
 			argv[argc++] = "BLOCK";
 			argv[argc++] = ms;
@@ -511,6 +523,7 @@ consumer_on_state(struct np_redis *r, int up, void *arg)
 	struct np_consumer *c = arg;
 
 	c->reading = 0;
+	c->caught_up = 0;
 	if (!up) {
 		c->phase = NP_CONSUMER_IDLE;
 		return;

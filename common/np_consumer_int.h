@@ -57,6 +57,9 @@ struct np_consumer {
 	struct np_redis		*cmd;		/* shared, XACK/XAUTOCLAIM */
 	enum np_consumer_phase	 phase;
 	int			 reading;	/* request outstanding on rd */
+	int			 asked;		/* COUNT of that request */
+	int			 caught_up;	/* a live read since (re)connect
+						 * reached the stream's end */
 	int			 claiming;	/* periodic claim outstanding */
 	int			 busy;		/* inside the handler */
 	int			 dying;

@@ -100,6 +100,13 @@ void	np_consumer_ack(struct np_consumer *, const char *id);
 void	np_consumer_free(struct np_consumer *);
 /* Ids delivered and not yet confirmed acked. */
 size_t	np_consumer_inflight(const struct np_consumer *);
+/*
+ * 1 once a live read since the reading connection last came up has
+ * reached the end of the stream (its handler and batch callback have run
+ * for every entry before it): what the service does next is issued after
+ * what those entries asked for.  0 until then, and while down.
+ */
+int	np_consumer_caught_up(const struct np_consumer *);
 
 struct np_consumer_stats {
 	unsigned long long	delivered;	/* handler calls */

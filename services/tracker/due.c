@@ -4,7 +4,9 @@
  * timer is re-armed for it, so it never waits past a deadline and never
  * polls.  When it fires, fire.lua handles every member due by now (at
  * most track.fire_max at once: a full run re-arms for at once).  At
- * start a run catches up with what came due while no tracker ran.
+ * start a run catches up with what came due while no tracker ran --
+ * after the status stream has been read up to its end, at start and
+ * after every reconnect of its reader (fire).
  *
  * Precision: the base is made with EVENT_PRECISE_TIMER set in the
  * environment (main.c), libevent's ~0.1 ms clock instead of the coarse
@@ -17,10 +19,12 @@
 #include <hiredis/hiredis.h>
 
 #include "np_log.h"
+#include "np_stream.h"
 #include "np_time.h"
 #include "tracker.h"
 
 #define TRK_FIRE_RETRY_MS	1000
+#define TRK_CATCHUP_MS		20	/* looks again for the statuses */
 
 static void
 arm(struct tracker *t, int64_t at)
@@ -78,6 +82,17 @@ fire(evutil_socket_t fd, short what, void *arg)
 	t->due_at = 0;
 	if (t->firing)
 		return;		/* its answer re-arms */
+	/*
+	 * Not before the statuses that came while Redis or this tracker was
+	 * away have been read: a status stored in time but read after the
+	 * deadline must meet its mark, not be fired over.  Once caught up,
+	 * the met.lua calls of those statuses are queued before this run on
+	 * the same connection, so Redis runs them first.
+	 */
+	if (!np_consumer_caught_up(t->status)) {
+		arm(t, np_now_ms() + TRK_CATCHUP_MS);
+		return;
+	}
 	snprintf(step, sizeof(step), "%d", t->conf.step_s);
 	snprintf(max, sizeof(max), "%d", t->conf.fire_max);
 	argv[0] = step;

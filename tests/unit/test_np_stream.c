@@ -520,6 +520,48 @@ START_TEST(survives_redis_restart_and_flushes_acks_made_while_down)
 }
 END_TEST
 
+static int
+caught_up(void *arg)
+{
+	return np_consumer_caught_up(((struct seen *)arg)->c);
+}
+
+static int
+not_caught_up(void *arg)
+{
+	return !caught_up(arg);
+}
+
+/* caught_up: once a live read since the connection came up has reached
+ * the stream's end, with every entry before it handled; the first live
+ * reads do not block (block_ms 5000 would hold an empty read that long);
+ * a restart of Redis takes it back until the end is reached again. */
+START_TEST(caught_up_once_a_read_reaches_the_end)
+{
+	struct t t;
+	struct seen s = { 0 };
+	int i;
+
+	setup(&t, aof);
+	t.conf.count = 2;
+	t.conf.block_ms = 5000;
+	for (i = 0; i < 4; i++)
+		xadd(t.tr.port, "x");
+	start(&t, &s);
+	ck_assert_int_eq(np_consumer_caught_up(s.c), 0);
+	ck_assert(np_test_run_until(t.base, caught_up, &s, 2000));
+	ck_assert_int_eq(s.n, 4);	/* 2 + 2, then an empty read */
+
+	np_testredis_kill(&t.tr);
+	ck_assert(np_test_run_until(t.base, not_caught_up, &s, 5000));
+	ck_assert_int_eq(np_testredis_restart(&t.tr, aof), 0);
+	ck_assert(np_test_run_until(t.base, reconnected, &s, 5000));
+	ck_assert(np_test_run_until(t.base, caught_up, &s, 2000));
+	np_consumer_free(s.c);
+	teardown(&t);
+}
+END_TEST
+
 /* Acks what the handler collected since the last batch. */
 static void
 on_batch(struct np_consumer *c, void *arg)
@@ -605,6 +647,7 @@ main(void)
 	    survives_redis_restart_and_flushes_acks_made_while_down);
 	tcase_add_test(tc, consumer_freed_from_its_handler);
 	tcase_add_test(tc, batch_cb_follows_each_read_with_entries);
+	tcase_add_test(tc, caught_up_once_a_read_reaches_the_end);
 	suite_add_tcase(s, tc);
 	return np_test_run(s);
 }
