@@ -217,6 +217,12 @@ np_consumer_set_batch_cb(struct np_consumer *c, np_consumer_batch_cb *cb)
 	c->batch_cb = cb;
 }
 
+void
+np_consumer_set_gap(struct np_consumer *c, int ms)
+{
+	c->gap_ms = ms > 0 ? ms : 0;
+}
+
 int
 np_consumer_caught_up(const struct np_consumer *c)
 {
@@ -344,6 +350,7 @@ consumer_on_live(struct np_redis *r, struct redisReply *rep, void *arg)
 {
 	struct np_consumer *c = arg;
 	const redisReply *a;
+	struct timeval tv;
 
 	c->reading = 0;
 	if (rep == NULL || c->dying)
@@ -355,8 +362,13 @@ consumer_on_live(struct np_redis *r, struct redisReply *rep, void *arg)
 		}
 		if (consumer_entries(c, a, NULL, NULL) == -1)
 			return;
-		if (a->elements < (size_t)c->asked)
+		if (a->elements < (size_t)c->asked) {
 			c->caught_up = 1;
+			if (c->gap_ms > 0 && a->elements > 0) {
+				tv = np_tv_ms(c->gap_ms);
+				evtimer_add(c->retry_ev, &tv);	/* npc_next waits */
+			}
+		}
 	} else
 		c->caught_up = 1;
 	npc_next(c);
@@ -575,6 +587,7 @@ np_consumer_new(struct event_base *base, const struct np_redis_conf *rconf,
 	c->max_inflight = conf->max_inflight > 0 ? conf->max_inflight :
 	    def.max_inflight;
 	c->ack_delay_ms = conf->ack_delay_ms > 0 ? conf->ack_delay_ms : 0;
+	c->gap_ms = conf->gap_ms > 0 ? conf->gap_ms : 0;
 	snprintf(c->claim_cursor, NP_ID_MAX, "0-0");
 	for (c->nbuckets = 64; c->nbuckets < (size_t)c->max_inflight &&
 	    c->nbuckets < (1U << 20); c->nbuckets *= 2)

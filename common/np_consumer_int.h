@@ -48,6 +48,7 @@ struct np_consumer {
 	int			 claim_interval_ms;
 	int			 max_inflight;
 	int			 ack_delay_ms;
+	int			 gap_ms;	/* np_consumer_set_gap */
 	int			 kick_later;	/* kick_ev set ack_delay_ms out */
 	np_consumer_cb		*cb;
 	np_consumer_batch_cb	*batch_cb;	/* after a read's entries */
@@ -77,7 +78,8 @@ struct np_consumer {
 
 	struct event		*kick_ev;	/* flush acks, read on */
 	struct event		*claim_ev;	/* periodic XAUTOCLAIM */
-	struct event		*retry_ev;	/* after an error reply */
+	struct event		*retry_ev;	/* after an error reply, or
+						 * the gap after a live read */
 	struct np_consumer_stats stats;
 };
 

@@ -69,6 +69,7 @@ struct np_consumer_conf {
 	int		 claim_interval_ms;	/* 5000 */
 	int		 max_inflight;		/* 1024 */
 	int		 ack_delay_ms;		/* 0 */
+	int		 gap_ms;		/* 0 */
 };
 
 struct np_consumer;
@@ -107,6 +108,16 @@ size_t	np_consumer_inflight(const struct np_consumer *);
  * what those entries asked for.  0 until then, and while down.
  */
 int	np_consumer_caught_up(const struct np_consumer *);
+/*
+ * The gap (conf gap_ms, 0: none): after a live read that delivered
+ * entries and did not fill its COUNT -- the consumer has caught up --
+ * the next read waits gap ms, so that what comes meanwhile is delivered
+ * as one read (one batch callback, one script call) instead of one read
+ * per entry or two.  For streams off the dispatch path, where a few ms
+ * do not matter and every read and script call costs Redis and the
+ * service a round trip; a full read is followed at once.
+ */
+void	np_consumer_set_gap(struct np_consumer *, int ms);
 
 struct np_consumer_stats {
 	unsigned long long	delivered;	/* handler calls */

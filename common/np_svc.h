@@ -122,6 +122,10 @@ struct np_svc_stream {
 	int	 claim_idle_ms;	/* stream.claim_idle_ms */
 	int	 max_inflight;	/* stream.max_inflight */
 	int	 ack_delay_ms;	/* stream.ack_delay_ms */
+	int	 gap_ms;	/* stream.gap_ms: not applied by
+				 * np_svc_consumer; a service sets it on its
+				 * streams off the dispatch path
+				 * (np_consumer_set_gap) */
 };
 enum np_svc_city_set {
 	NP_SVC_CITY_MAP,	/* city.posts, city.units */

@@ -33,9 +33,10 @@ static const struct np_conf_item commander_items[] = {
 	  "unreachable (doubles up to 2 s)" },
 };
 
+/* gap: off the dispatch path (stream.gap_ms) */
 static struct np_consumer *
 consume(struct commander *c, const char *stream, np_consumer_cb *cb,
-    np_consumer_batch_cb *batch)
+    np_consumer_batch_cb *batch, int gap)
 {
 	struct np_consumer *co;
 
@@ -43,18 +44,22 @@ consume(struct commander *c, const char *stream, np_consumer_cb *cb,
 	    cb, c)) == NULL)
 		fatalx("out of memory");
 	np_consumer_set_batch_cb(co, batch);
+	if (gap)
+		np_consumer_set_gap(co, c->conf.stream.gap_ms);
 	return co;
 }
 
 static void
 start(struct commander *c)
 {
-	c->routes = consume(c, c->k_routes, cmd_on_route, cmd_routes_batch);
-	c->status = consume(c, c->k_status, cmd_on_status, cmd_status_batch);
+	c->routes = consume(c, c->k_routes, cmd_on_route, cmd_routes_batch,
+	    0);
+	c->status = consume(c, c->k_status, cmd_on_status, cmd_status_batch,
+	    1);
 	c->escalations = consume(c, c->k_escalations, cmd_on_escalation,
-	    cmd_escalations_batch);
+	    cmd_escalations_batch, 1);
 	c->closed = consume(c, c->k_closed, cmd_on_escalation,
-	    cmd_escalations_batch);
+	    cmd_escalations_batch, 1);
 	cmd_ackdue_start(c);
 	log_info("consuming %s, %s, %s and %s as %s", c->k_routes, c->k_status,
 	    c->k_escalations, c->k_closed, c->svc.conf.instance);

@@ -14,6 +14,15 @@
  *                    feedback.wait_ms, then acked (logged); those due
  *                    together go in one call
  *
+ * One close.lua call at a time, of at most feedback.call_max clears: a
+ * script holds Redis while it runs, and every other service's commands
+ * (the dispatch path's too) wait behind it.  The retries of 'pending'
+ * clears come due together, and went as calls of 64 sent back to back
+ * (3-5 ms of Redis each at 1,000 calls/s); Redis runs one connection's
+ * pipelined calls one after the other, so only one call at a time
+ * bounds the hold.  What comes meanwhile waits on 'ready' and goes with
+ * the next call.
+ *
  * Files: msg.c (unit.status parsing: pure, npfeedback_logic), closing.c
  * + close.lua + followup.lua (shared with intake: fb_close.h), status.c
  * (entries and script calls), main.c.
@@ -68,6 +77,7 @@ struct feedback_conf {
 	struct fb_close_conf	close;
 	int			wait_ms;
 	int			retry_ms;
+	int			call_max;	/* clears per close.lua call */
 	struct np_svc_bus	bus;		/* bus.events */
 	struct np_svc_stream	stream;
 };
@@ -95,6 +105,8 @@ struct feedback {
 	char			 k_status[160];
 	size_t			 inflight;	/* clears being closed */
 	struct fb_ops		 fresh;		/* the clears of this read */
+	struct fb_ops		 ready;		/* to send, one call at a time */
+	int			 calls;		/* close.lua calls unanswered */
 	struct fb_ops		 waiting;	/* to run again */
 	struct event		*wait_ev;	/* for the earliest waiting */
 	int64_t			 wait_at;	/* np_mono_ms it is set for, 0 */

@@ -24,6 +24,9 @@ static const struct np_conf_item feedback_items[] = {
 	  "commander reads the same entry in its own group)" },
 	{ "feedback.retry_ms", NP_CONF_INT, "100", 10, 10000, OFF(retry_ms),
 	  "first delay before a close is tried again (doubles up to 2 s)" },
+	{ "feedback.call_max", NP_CONF_INT, "32", 1, FB_BATCH_MAX,
+	  OFF(call_max), "clears per close.lua call (one call at a time: "
+	  "a long script holds up every other service's Redis calls)" },
 };
 
 static void
@@ -79,6 +82,7 @@ main(int argc, char **argv)
 	fb->s_close = fb_close_script();
 	TAILQ_INIT(&fb->fresh);
 	TAILQ_INIT(&fb->waiting);
+	TAILQ_INIT(&fb->ready);
 	if (np_svc_key(&fb->svc, fb->k_status, sizeof(fb->k_status),
 	    "s:status") == -1)
 		fatalx("key prefix too long");
@@ -91,6 +95,7 @@ main(int argc, char **argv)
 	    &fb->conf.stream, fb_on_status, fb)) == NULL)
 		fatalx("out of memory");
 	np_consumer_set_batch_cb(fb->status, fb_on_batch);
+	np_consumer_set_gap(fb->status, fb->conf.stream.gap_ms);
 	np_svc_on_stop(&fb->svc, feedback_stop, fb);
 	log_info("consuming %s as %s", fb->k_status, fb->svc.conf.instance);
 	np_svc_run(&fb->svc);

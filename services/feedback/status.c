@@ -1,9 +1,10 @@
 /*
  * status.c: unit.status entries from s:status, feedback's group.  The
  * handler keeps the clears of a read; the batch callback, called once
- * the read's entries were handed over, sends them to close.lua in ONE
- * call (up to FB_BATCH_MAX each); every entry is acked once its part of
- * the answer says it is done.  A clear answered 'pending' -- the
+ * the read's entries were handed over, queues them for close.lua: one
+ * call at a time, of up to feedback.call_max clears (feedback.h says
+ * why); every entry is acked once its part of the answer says it is
+ * done.  A clear answered 'pending' -- the
  * commander, reading the same entry in its own group, has not applied
  * it yet -- waits and runs again, for at most feedback.wait_ms; so does
  * a call that Redis did not answer (close.lua is idempotent).  Those
@@ -48,6 +49,7 @@ struct fb_call {
 };
 
 static void	wait_arm(struct feedback *, int64_t);
+static void	pump(struct feedback *);
 
 static void
 op_finish(struct feedback *fb, struct fb_op *op, int ack)
@@ -130,10 +132,12 @@ call_reply(struct np_redis *r, struct redisReply *reply, void *arg)
 	struct feedback *fb = c->fb;
 	int i, ok;
 
+	fb->calls--;
 	if (np_retry_wanted(reply)) {
 		for (i = 0; i < c->n; i++)
 			op_wait(fb, c->op[i]);
 		free(c);
+		pump(fb);
 		return;
 	}
 	if (!(ok = reply_ok(reply, c->n)))
@@ -150,6 +154,7 @@ call_reply(struct np_redis *r, struct redisReply *reply, void *arg)
 			op_finish(fb, c->op[i], 1);
 	}
 	free(c);
+	pump(fb);
 }
 
 /* One call for the first n ops of list (taken off it). */
@@ -182,19 +187,36 @@ call_send(struct feedback *fb, struct fb_ops *list, int n)
 	}
 	fb->stats.calls++;
 	if (np_redis_eval(fb->redis, &fb->s_close, call_reply, c, 0, b.argc,
-	    b.argv, b.lens) == 0)
+	    b.argv, b.lens) == 0) {
+		fb->calls++;
 		return;
+	}
 	for (n = 0; n < c->n; n++)	/* Redis down: later */
 		op_wait(fb, c->op[n]);
 	free(c);
 }
 
-/* Everything on list, FB_BATCH_MAX a call. */
+/* The next call, unless one is unanswered (stopping: none; the ready
+ * stay pending for the next run). */
+static void
+pump(struct feedback *fb)
+{
+	struct fb_op *op;
+
+	while (fb->svc.stopping && (op = TAILQ_FIRST(&fb->ready)) != NULL) {
+		TAILQ_REMOVE(&fb->ready, op, next);
+		op_finish(fb, op, 0);
+	}
+	while (fb->calls == 0 && !TAILQ_EMPTY(&fb->ready))
+		call_send(fb, &fb->ready, fb->conf.call_max);
+}
+
+/* Everything on list, after what is ready already. */
 static void
 send_all(struct feedback *fb, struct fb_ops *list)
 {
-	while (!TAILQ_EMPTY(list))
-		call_send(fb, list, FB_BATCH_MAX);
+	TAILQ_CONCAT(&fb->ready, list, next);
+	pump(fb);
 }
 
 /* The waiting ops due now (or within half a first back-off) run again. */
@@ -245,6 +267,10 @@ fb_status_stop(struct feedback *fb)
 
 	while ((op = TAILQ_FIRST(&fb->waiting)) != NULL) {
 		TAILQ_REMOVE(&fb->waiting, op, next);
+		op_finish(fb, op, 0);
+	}
+	while ((op = TAILQ_FIRST(&fb->ready)) != NULL) {
+		TAILQ_REMOVE(&fb->ready, op, next);
 		op_finish(fb, op, 0);
 	}
 	if (fb->wait_ev != NULL)

@@ -46,6 +46,7 @@ consume(struct tracker *t, const char *stream, np_consumer_cb *cb,
 	    cb, t)) == NULL)
 		fatalx("out of memory");
 	np_consumer_set_batch_cb(co, read);
+	np_consumer_set_gap(co, t->conf.stream.gap_ms);	/* off the path */
 	return co;
 }
 

@@ -9,6 +9,7 @@ commander applied it still closes the incident; the follow-up and close
 routes answer 200/404/409/422 as documented; a feedback killed and
 restarted closes what came while it was down, once."""
 import json
+import re
 import signal
 import time
 import unittest
@@ -36,13 +37,13 @@ class FeedbackTest(unittest.TestCase):
         cls.n = 0
 
     @classmethod
-    def start_feedback(cls):
+    def start_feedback(cls, **extra):
         s = cls.stack
         return Service("feedback", {
             "redis.port": s.redis.port, "run.dir": s.run_dir,
             "bus.events": s.events, "log.level": "debug",
-            "feedback.followup_s": 3600, "feedback.wait_ms": 20000},
-            s.run_dir).start()
+            "feedback.followup_s": 3600, "feedback.wait_ms": 20000,
+            **extra}, s.run_dir).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -240,6 +241,43 @@ class FeedbackTest(unittest.TestCase):
         wait_until(lambda: self.r("XPENDING", P + "s:status",
                                   "feedback")[0] == 0,
                    what="every entry acked")
+
+    def test_clears_go_call_max_at_a_time(self):
+        """feedback.call_max 2: seven clears of one read, three of them
+        answered 'pending' first, go two a call, one call at a time; each
+        incident closes once and every entry is acked."""
+        fb = type(self).feedback
+        self.assertEqual(fb.stop(), 0, fb.log_text())
+        type(self).feedback = self.start_feedback(**{"feedback.call_max": 2,
+                                                    "feedback.retry_ms": 50})
+        incs = [self.new_incident() for _ in range(7)]
+        late = incs[:3]
+        oids = {inc: self.commander_clears(
+            inc, state="acked" if inc in late else None) for inc in incs}
+        self.r("MULTI")         # one read for all seven
+        for inc in incs:
+            self.radio_clear(inc, oids[inc])
+        self.r("EXEC")
+        for inc in late:
+            self.commander_clears(inc)
+        for inc in incs:
+            self.wait_closed(inc)
+        wait_until(lambda: self.r("XPENDING", P + "s:status",
+                                  "feedback")[0] == 0,
+                   what="every entry acked")
+        fb = type(self).feedback
+        self.assertEqual(fb.stop(), 0, fb.log_text())
+        log = fb.log_text()
+        type(self).feedback = self.start_feedback()
+        # the log file holds every run's: this run's figures are the last
+        m = re.findall(r"incidents closed (\d+).*close calls (\d+)", log)
+        self.assertTrue(m, log[-2000:])
+        self.assertEqual(int(m[-1][0]), 7, log[-2000:])
+        self.assertGreaterEqual(int(m[-1][1]), 4, log[-2000:])  # 7 / 2
+        for inc in incs:
+            tl = [json.loads(e)["event"] for e in
+                  self.r("LRANGE", P + "inc:" + inc + ":tl", 0, -1)]
+            self.assertEqual(tl.count("closed"), 1, tl)
 
 
 if __name__ == "__main__":

@@ -608,6 +608,43 @@ START_TEST(batch_cb_follows_each_read_with_entries)
 }
 END_TEST
 
+/*
+ * The gap: a read that fills its COUNT is followed at once (seven
+ * entries, COUNT 3: three reads well within one gap); after the read that
+ * caught up, what comes during the gap is one read.
+ */
+START_TEST(gap_gathers_what_comes_meanwhile_into_one_read)
+{
+	struct t t;
+	struct seen s = { .ack = 0 };
+	struct want w = { &s, 7 };
+	char v[16];
+	int i;
+
+	setup(&t, NULL);
+	t.conf.count = 3;
+	t.conf.gap_ms = 4000;
+	for (i = 0; i < 7; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		xadd(t.tr.port, v);
+	}
+	start(&t, &s);
+	np_consumer_set_batch_cb(s.c, on_batch);
+	ck_assert(np_test_run_until(t.base, seen_n, &w, 3000));
+	ck_assert_int_eq(s.batches, 3);		/* 3 + 3 + 1 */
+	for (i = 7; i < 9; i++) {		/* within the gap */
+		snprintf(v, sizeof(v), "%d", i);
+		xadd(t.tr.port, v);
+	}
+	ck_assert(wait_seen(&t, &s, 9));
+	ck_assert_int_eq(s.batches, 4);		/* the two in one read */
+	ck_assert_str_eq(s.vals[8], "8");
+	ck_assert(wait_acked(&t, &s, 9));
+	np_consumer_free(s.c);
+	teardown(&t);
+}
+END_TEST
+
 START_TEST(consumer_freed_from_its_handler)
 {
 	struct t t;
@@ -648,6 +685,7 @@ main(void)
 	tcase_add_test(tc, consumer_freed_from_its_handler);
 	tcase_add_test(tc, batch_cb_follows_each_read_with_entries);
 	tcase_add_test(tc, caught_up_once_a_read_reaches_the_end);
+	tcase_add_test(tc, gap_gathers_what_comes_meanwhile_into_one_read);
 	suite_add_tcase(s, tc);
 	return np_test_run(s);
 }
