@@ -44,7 +44,8 @@ def npsim_run(loop, rate, seconds, drain_s=3):
     args = [exe, "--intake.url", f"http://127.0.0.1:{loop.intake_port}",
             "--radio.port", str(loop.radio_port), "--rate", str(rate),
             "--duration", str(seconds / 60.0), "--fast-units", "--quiet",
-            "--drain-s", str(drain_s), "--seed", "1"]
+            "--drain-s", str(drain_s), "--seed", "1",
+            "--sim.conns", os.environ.get("BENCH_NPSIM_CONNS", "8")]
     for k in ("decline-share", "mute-share", "drop-per-hour", "gap-share",
               "repeat-share", "retry-share"):
         args += ["--" + k, "0"]
