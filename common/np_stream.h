@@ -113,9 +113,11 @@ int	np_consumer_caught_up(const struct np_consumer *);
  * entries and did not fill its COUNT -- the consumer has caught up --
  * the next read waits gap ms, so that what comes meanwhile is delivered
  * as one read (one batch callback, one script call) instead of one read
- * per entry or two.  For streams off the dispatch path, where a few ms
- * do not matter and every read and script call costs Redis and the
- * service a round trip; a full read is followed at once.
+ * per entry or two.  For streams that neither an order nor a deadline
+ * waits for, where a few ms do not matter and every read and script
+ * call costs Redis and the service a round trip (a status read late can
+ * be judged after its deadline: those are read at once).  A full read is
+ * followed at once.
  */
 void	np_consumer_set_gap(struct np_consumer *, int ms);
 

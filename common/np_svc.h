@@ -123,8 +123,8 @@ struct np_svc_stream {
 	int	 max_inflight;	/* stream.max_inflight */
 	int	 ack_delay_ms;	/* stream.ack_delay_ms */
 	int	 gap_ms;	/* stream.gap_ms: not applied by
-				 * np_svc_consumer; a service sets it on its
-				 * streams off the dispatch path
+				 * np_svc_consumer; a service sets it on the
+				 * streams no order or deadline waits for
 				 * (np_consumer_set_gap) */
 };
 enum np_svc_city_set {

@@ -59,12 +59,13 @@ static const struct np_conf_item stream_items[] = {
 	  "into one XACK (0: one XACK per loop pass); an entry not acked yet "
 	  "is handled again only after a crash, and handlers are idempotent" },
 	{ "stream.gap_ms", NP_CONF_INT, "2", 0, 1000, STREAM(gap_ms),
-	  "on the streams off the dispatch path (statuses, closures, the "
-	  "tracker's routes), wait this long after a read that caught up "
-	  "before reading again: what comes meanwhile is handled as one "
+	  "on the streams that neither an order nor a deadline waits for "
+	  "(feedback's statuses, the commander's closures and escalations, "
+	  "the tracker's routes), wait this long after a read that caught "
+	  "up before reading again: what comes meanwhile is handled as one "
 	  "read and one script call (0: read again at once).  The dispatch "
-	  "path itself (s:incidents, s:routes, s:orders) is always read at "
-	  "once" },
+	  "path (s:incidents, s:routes, s:orders) and the statuses the ack "
+	  "timeout and the marks judge are always read at once" },
 };
 
 struct np_conf_table

@@ -33,7 +33,7 @@ static const struct np_conf_item commander_items[] = {
 	  "unreachable (doubles up to 2 s)" },
 };
 
-/* gap: off the dispatch path (stream.gap_ms) */
+/* gap: nothing waits for the stream (stream.gap_ms) */
 static struct np_consumer *
 consume(struct commander *c, const char *stream, np_consumer_cb *cb,
     np_consumer_batch_cb *batch, int gap)
@@ -54,8 +54,9 @@ start(struct commander *c)
 {
 	c->routes = consume(c, c->k_routes, cmd_on_route, cmd_routes_batch,
 	    0);
+	/* statuses at once: an ack read late is an ack timed out */
 	c->status = consume(c, c->k_status, cmd_on_status, cmd_status_batch,
-	    1);
+	    0);
 	c->escalations = consume(c, c->k_escalations, cmd_on_escalation,
 	    cmd_escalations_batch, 1);
 	c->closed = consume(c, c->k_closed, cmd_on_escalation,

@@ -46,7 +46,6 @@ consume(struct tracker *t, const char *stream, np_consumer_cb *cb,
 	    cb, t)) == NULL)
 		fatalx("out of memory");
 	np_consumer_set_batch_cb(co, read);
-	np_consumer_set_gap(co, t->conf.stream.gap_ms);	/* off the path */
 	return co;
 }
 
@@ -117,6 +116,10 @@ main(int argc, char **argv)
 	np_svc_on_stop(&t->svc, tracker_stop, t);
 	trk_batch_init(t);
 	t->routes = consume(t, t->k_routes, trk_on_route, trk_routes_read);
+	/* arming a mark a few ms later changes nothing: its due time is
+	 * the incident's t0 + 1/3/5 min; the statuses are read at once,
+	 * for a status read late can be fired over as missed */
+	np_consumer_set_gap(t->routes, t->conf.stream.gap_ms);
 	t->status = consume(t, t->k_status, trk_on_status, trk_status_read);
 	trk_due_start(t);
 	log_info("consuming %s and %s as %s", t->k_routes, t->k_status,
