@@ -11,6 +11,12 @@
  * With --fast-units every answer goes out at once, on one write, for
  * the load mode.  Re-sent ORDERs of the order in hand are ignored; an
  * ORDER while busy with another is declined ("busy").
+ *
+ * A line the gateway could not take (NAK unavailable: Redis is down;
+ * NAK rate_limited) goes again RESEND_MS later, and again while it is
+ * refused: a unit's latest line (the commander takes ENROUTE, ONSCENE
+ * or CLEAR from an earlier state, and ignores one it has applied), or a
+ * fast unit's refused answers, each of them, for its order.
  */
 #include <math.h>
 #include <string.h>
@@ -25,6 +31,15 @@ static const char *const dispositions[] = {
 	"cancelled"
 };
 static const double disposition_w[] = { 50, 8, 15, 12, 13, 2 };
+
+#define RESEND_MS	1000	/* real time: the gateway's trouble */
+/* a fast unit's answers, in the order they go */
+static const char *const fast_verb[] = { "ACK", "ENROUTE", "ONSCENE",
+    "CLEAR" };
+#define FAST_ALL	0xfu	/* one bit per fast_verb */
+#define RESEND_LAST	0x10u	/* a unit's latest line (u->last) */
+
+static void	on_resend(evutil_socket_t, short, void *);
 
 static const char *const decline_reasons[] = {
 	"busy", "vehicle_broken", "too_far", "off_duty"
@@ -139,22 +154,29 @@ sim_life_init(struct sim_unit *u)
 	u->lon = u->u->lon;
 	u->life = LIFE_IDLE;
 	evtimer_assign(&u->ev_step, u->sim->base, on_step, u);
+	evtimer_assign(&u->ev_resend, u->sim->base, on_resend, u);
 }
 
-/* ACK, ENROUTE, ONSCENE, CLEAR resolved: one write, no formatting. */
+/*
+ * The answers of mask (bits of fast_verb) to the order in hand, CLEAR
+ * resolved: one write, no formatting.
+ */
 static void
-fast(struct sim_unit *u, const struct sim_order *o)
+fast(struct sim_unit *u, unsigned mask)
 {
-	static const char *const verb[] = { "ACK ", "ENROUTE ", "ONSCENE ",
-	    "CLEAR " };
+	const struct sim_order *o = &u->order;
 	char buf[4 * (sizeof(o->order_id) + 20)], *p = buf;
-	size_t n = strlen(o->order_id);
+	size_t n = strlen(o->order_id), l;
 
 	if (u->link != LINK_ON)
 		return;
 	for (int i = 0; i < 4; i++) {
-		memcpy(p, verb[i], strlen(verb[i]));
-		p += strlen(verb[i]);
+		if (!(mask & (1u << i)))
+			continue;
+		l = strlen(fast_verb[i]);
+		memcpy(p, fast_verb[i], l);
+		p += l;
+		*p++ = ' ';
 		memcpy(p, o->order_id, n);
 		p += n;
 		if (i == 3) {
@@ -165,6 +187,22 @@ fast(struct sim_unit *u, const struct sim_order *o)
 		*p++ = '\n';
 	}
 	sim_unit_send_raw(u, buf, (size_t)(p - buf));
+}
+
+static void
+on_resend(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim_unit *u = arg;
+	unsigned mask = u->resend;
+	char line[sizeof(u->last)];
+
+	u->resend = 0;
+	if (mask & FAST_ALL)
+		fast(u, mask & FAST_ALL);
+	if ((mask & RESEND_LAST) && u->last[0] != '\0') {
+		memcpy(line, u->last, sizeof(line));	/* it writes u->last */
+		sim_unit_order_line(u, "%s", line);	/* or after login */
+	}
 }
 
 void
@@ -178,7 +216,8 @@ sim_life_order(struct sim_unit *u, const struct sim_order *o)
 	s->st.orders++;
 	if (s->conf.fast_units) {
 		u->order = *o;
-		fast(u, o);
+		u->resend &= ~FAST_ALL;		/* the last order's: done */
+		fast(u, FAST_ALL);
 		return;
 	}
 	if (u->mute) {
@@ -206,15 +245,38 @@ sim_life_cancel(struct sim_unit *u, const char *order_id)
 	go_home(u);
 }
 
+/* The bit of a refused line to send again, 0: none. */
+static unsigned
+resend_bit(const struct sim_unit *u, const char *verb)
+{
+	size_t n = strlen(verb);
+
+	if (!u->sim->conf.fast_units)
+		return strncmp(u->last, verb, n) == 0 && u->last[n] == ' ' ?
+		    RESEND_LAST : 0;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(verb, fast_verb[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
 void
 sim_life_nak(struct sim_unit *u, const char *verb, const char *code)
 {
+	struct timeval tv = { RESEND_MS / 1000, (RESEND_MS % 1000) * 1000 };
+	unsigned bit;
+
 	if (strcmp(verb, "POS") == 0 || strcmp(verb, "DECLINE") == 0)
 		return;	/* a POS goes again soon; a DECLINE was another order */
 	if (strcmp(code, "unavailable") == 0 ||
 	    strcmp(code, "rate_limited") == 0) {
-		if (u->last[0] != '\0' && u->order.order_id[0] != '\0')
-			sim_unit_send(u, "%s", u->last);	/* again */
+		/* a NAK of an older line (the latest went since) is the
+		 * latest's business: it is answered too */
+		if ((bit = resend_bit(u, verb)) == 0)
+			return;
+		u->resend |= bit;
+		if (!evtimer_pending(&u->ev_resend, NULL))
+			evtimer_add(&u->ev_resend, &tv);
 		return;
 	}
 	if (strcmp(code, "order_closed") == 0 ||

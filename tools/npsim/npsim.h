@@ -91,6 +91,8 @@ struct sim_unit {
 	struct event		 ev_step;	/* the next step of life */
 	struct event		 ev_pos;	/* position reports */
 	struct event		 ev_link;	/* drop / reconnect */
+	struct event		 ev_resend;	/* after NAK unavailable */
+	unsigned		 resend;	/* RESEND_* of it */
 };
 
 /* An incident seen in a 201, by id (incs.c). */

@@ -396,6 +396,7 @@ sim_units_stop(struct sim *s)
 		event_del(&u->ev_link);
 		event_del(&u->ev_pos);
 		event_del(&u->ev_step);
+		event_del(&u->ev_resend);
 		np_conn_free(&u->conn);
 		u->link = LINK_OFF;
 	}
