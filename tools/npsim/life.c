@@ -14,9 +14,10 @@
  *
  * A line the gateway could not take (NAK unavailable: Redis is down;
  * NAK rate_limited) goes again RESEND_MS later, and again while it is
- * refused: a unit's latest line (the commander takes ENROUTE, ONSCENE
- * or CLEAR from an earlier state, and ignores one it has applied), or a
- * fast unit's refused answers, each of them, for its order.
+ * refused, or once the link is back: a unit's latest line (the
+ * commander takes ENROUTE, ONSCENE or CLEAR from an earlier state, and
+ * ignores one it has applied), or a fast unit's refused answers, each of
+ * them, for its order.
  */
 #include <math.h>
 #include <string.h>
@@ -190,18 +191,30 @@ fast(struct sim_unit *u, unsigned mask)
 }
 
 static void
+resend_later(struct sim_unit *u)
+{
+	struct timeval tv = { RESEND_MS / 1000, (RESEND_MS % 1000) * 1000 };
+
+	evtimer_add(&u->ev_resend, &tv);
+}
+
+static void
 on_resend(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim_unit *u = arg;
 	unsigned mask = u->resend;
 	char line[sizeof(u->last)];
 
+	if (u->link != LINK_ON) {	/* after the next login */
+		resend_later(u);
+		return;
+	}
 	u->resend = 0;
 	if (mask & FAST_ALL)
 		fast(u, mask & FAST_ALL);
 	if ((mask & RESEND_LAST) && u->last[0] != '\0') {
 		memcpy(line, u->last, sizeof(line));	/* it writes u->last */
-		sim_unit_order_line(u, "%s", line);	/* or after login */
+		sim_unit_order_line(u, "%s", line);
 	}
 }
 
@@ -263,7 +276,6 @@ resend_bit(const struct sim_unit *u, const char *verb)
 void
 sim_life_nak(struct sim_unit *u, const char *verb, const char *code)
 {
-	struct timeval tv = { RESEND_MS / 1000, (RESEND_MS % 1000) * 1000 };
 	unsigned bit;
 
 	if (strcmp(verb, "POS") == 0 || strcmp(verb, "DECLINE") == 0)
@@ -276,7 +288,7 @@ sim_life_nak(struct sim_unit *u, const char *verb, const char *code)
 			return;
 		u->resend |= bit;
 		if (!evtimer_pending(&u->ev_resend, NULL))
-			evtimer_add(&u->ev_resend, &tv);
+			resend_later(u);
 		return;
 	}
 	if (strcmp(code, "order_closed") == 0 ||
