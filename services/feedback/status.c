@@ -196,17 +196,25 @@ call_send(struct feedback *fb, struct fb_ops *list, int n)
 	free(c);
 }
 
+/* Every op of list finished unacked: pending for the next run. */
+static void
+drop_all(struct feedback *fb, struct fb_ops *list)
+{
+	struct fb_op *op;
+
+	while ((op = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, op, next);
+		op_finish(fb, op, 0);
+	}
+}
+
 /* The next call, unless one is unanswered (stopping: none; the ready
  * stay pending for the next run). */
 static void
 pump(struct feedback *fb)
 {
-	struct fb_op *op;
-
-	while (fb->svc.stopping && (op = TAILQ_FIRST(&fb->ready)) != NULL) {
-		TAILQ_REMOVE(&fb->ready, op, next);
-		op_finish(fb, op, 0);
-	}
+	if (fb->svc.stopping)
+		drop_all(fb, &fb->ready);
 	while (fb->calls == 0 && !TAILQ_EMPTY(&fb->ready))
 		call_send(fb, &fb->ready, fb->conf.call_max);
 }
@@ -263,16 +271,8 @@ wait_arm(struct feedback *fb, int64_t at)
 void
 fb_status_stop(struct feedback *fb)
 {
-	struct fb_op *op;
-
-	while ((op = TAILQ_FIRST(&fb->waiting)) != NULL) {
-		TAILQ_REMOVE(&fb->waiting, op, next);
-		op_finish(fb, op, 0);
-	}
-	while ((op = TAILQ_FIRST(&fb->ready)) != NULL) {
-		TAILQ_REMOVE(&fb->ready, op, next);
-		op_finish(fb, op, 0);
-	}
+	drop_all(fb, &fb->waiting);
+	drop_all(fb, &fb->ready);
 	if (fb->wait_ev != NULL)
 		event_free(fb->wait_ev);
 	fb->wait_ev = NULL;

@@ -16,47 +16,33 @@ import time
 import unittest
 
 from harness import BIN, SRC, free_port, write_city
+from radio_unit import RadioUnit
 
 NPSIM = os.path.join(BIN, "npsim")
 UNIT, KEY = "U-NAK1", "nakkey0123456789abcdef0123456789"
 OID, INC = "I-20261206-NAK001-T1-1", "I-20261206-NAK001"
 
 
-class Gateway:
-    """One radio connection, line by line."""
+class Gateway(RadioUnit):
+    """The gateway's end of one radio connection (radio_unit's line
+    framing over the accepted socket)."""
 
     def __init__(self, listener):
-        self.conn, _ = listener.accept()
-        self.conn.settimeout(10)
-        self.buf = b""
-
-    def line(self, timeout=10.0):
-        """The next line, or None when none came within timeout."""
-        deadline = time.monotonic() + timeout
-        while b"\r\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.conn.settimeout(left)
-            try:
-                chunk = self.conn.recv(4096)
-            except socket.timeout:
-                return None
-            if not chunk:
-                raise ConnectionError("npsim closed the link")
-            self.buf += chunk
-        out, self.buf = self.buf.split(b"\r\n", 1)
-        return out.decode()
+        super().__init__(None, timeout=10)
+        self.adopt(listener.accept()[0])
 
     def order_line(self, timeout=10.0):
-        """The next line that is not a position report."""
+        """The next line that is not a position report, or None when
+        none came within timeout."""
+        deadline = time.monotonic() + timeout
         while True:
-            ln = self.line(timeout)
-            if ln is None or not ln.startswith(("POS", "$")):
+            try:
+                ln = self.read_line(max(deadline - time.monotonic(),
+                                        0.001))
+            except TimeoutError:
+                return None
+            if not ln.startswith(("POS", "$")):
                 return ln
-
-    def send(self, text):
-        self.conn.sendall(text.encode() + b"\r\n")
 
 
 class NpsimNak(unittest.TestCase):
@@ -89,7 +75,7 @@ class NpsimNak(unittest.TestCase):
         self.proc.kill()
         self.proc.communicate()
         if self.gw is not None:
-            self.gw.conn.close()
+            self.gw.close()
         self.listener.close()
         self.dir.cleanup()
 

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "np_log.h"
+#include "np_time.h"
 #include "npsim.h"
 
 static const char *const dispositions[] = {
@@ -193,7 +194,7 @@ fast(struct sim_unit *u, unsigned mask)
 static void
 resend_later(struct sim_unit *u)
 {
-	struct timeval tv = { RESEND_MS / 1000, (RESEND_MS % 1000) * 1000 };
+	struct timeval tv = np_tv_ms(RESEND_MS);
 
 	evtimer_add(&u->ev_resend, &tv);
 }
