@@ -108,22 +108,26 @@ def slowlog_on(db):
 def script_names():
     """{sha1: "svc/x.lua"} of services/*/*.lua as the build may embed
     them (np_embed_text ... PRELUDE: each prelude file and a newline in
-    front): alone, after common/lua/text.lua (close.lua), or after
-    text.lua and the service's lib.lua (the commander's and the
+    front): alone, after common/lua/text.lua (and orders.lua: close.lua),
+    or after those and the service's lib.lua (the commander's and the
     tracker's scripts)."""
     import glob
     import hashlib
     out = {}
-    text = open(os.path.join(benchenv.SRC, "common/lua/text.lua"),
-                "rb").read() + b"\n"
+
+    def lua(name):
+        return open(os.path.join(benchenv.SRC, "common/lua", name),
+                    "rb").read() + b"\n"
+    text = lua("text.lua")
+    preludes = (text, text + lua("orders.lua"))
     for f in glob.glob(os.path.join(benchenv.SRC, "services/*/*.lua")):
         svc, name = f.split(os.sep)[-2:]
         body = open(f, "rb").read()
         lib = os.path.join(os.path.dirname(f), "lib.lua")
-        heads = [b""] + ([text + open(lib, "rb").read()]
+        heads = [b""] + ([p + open(lib, "rb").read() for p in preludes]
                          if os.path.exists(lib) else [])
         for h in heads:
-            for b in (body, text + body):
+            for b in (body,) + tuple(p + body for p in preludes):
                 for sep in (b"", b"\n"):
                     out[hashlib.sha1(h + sep + b).hexdigest()] = \
                         f"{svc}/{name}"

@@ -159,14 +159,21 @@ local function release(uid, oid, status, held)
   return true
 end
 
--- The order ids of an incident's tier: <inc>-T<tier>-1 .. -n, n that of
--- the tier's current order (inc:<id>:asg <tier>; orders are numbered
--- from 1 without gaps, the current one the last).
-local function tier_orders(inc, tier, cur)
-  local out = {}
-  local n = tonumber(string.match(cur, '(%d+)$')) or 0
-  for k = 1, n do out[k] = inc .. '-T' .. tier .. '-' .. int_s(k) end
-  return out
+-- The incident is cleared once none of its orders is live and one of
+-- them has cleared -- all of its orders, not only each tier's current one
+-- (after a re-dispatch two units of a tier may be out).  Run where an
+-- order ends: its clear (status.lua), and also its no answer or decline,
+-- for the unit sent second may have cleared while the first was still
+-- out, and nothing else would clear the incident then.  True when it
+-- changed.
+local function clear_if_done(inc)
+  local cleared = false
+  for _, o in ipairs(incident_orders(inc, P .. 'inc:' .. inc .. ':asg')) do
+    local st = redis.call('HGET', P .. 'order:' .. o, 'state')
+    if live_rank(st) then return false end
+    cleared = cleared or st == 'cleared'
+  end
+  return cleared and advance(inc, 'cleared')
 end
 
 local function route_tier(route, tier)

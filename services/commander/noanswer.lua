@@ -7,8 +7,9 @@
 -- still 'issued' becomes 'noanswer': its unit turns 'unreachable' (it is
 -- offered nothing until it speaks again), the gateway gets an
 -- order.cancelled, the timeline a no_answer, and the tier its next
--- candidate, all in this one step.  Orders already answered are just
--- taken off the set.  Several commanders may run this at once: whoever
+-- candidate -- or, when an order of the incident has cleared and none is
+-- live any more, the incident is cleared -- all in this one step.  Orders
+-- already answered are just taken off the set.  Several commanders may run this at once: whoever
 -- comes first does the work, the others find nothing due.
 --
 -- ARGV: 4 most orders to take
@@ -30,6 +31,7 @@ local function expire(oid)
   timeline(f[3], 'no_answer', jf('unit_id', f[2]) .. jf('order_id', oid) ..
            jn('tier', f[4]))
   dispatch_next(f[3], tonumber(f[4]))
+  clear_if_done(f[3])  -- a unit sent after it may have cleared
   return 1
 end
 

@@ -9,6 +9,7 @@
 --   onscene   issued acked enroute       -> onscene
 --   clear     issued acked enroute onscene -> cleared (disposition),
 --             unit released; incident cleared once no order is live
+--             (lib.lua's clear_if_done, as after a decline)
 --   declined  issued acked               -> declined (reason), unit
 --             released, next candidate for the tier
 -- Link statuses: online makes an unreachable (or offline) unit without
@@ -61,24 +62,6 @@ local function link(uid, ukey, status, u)
   return 'ignored', u[1] or ''
 end
 
--- clear: the incident is cleared once none of its orders is live -- all
--- of them, not only each tier's current one (after a re-dispatch two
--- units of a tier may be out).
-local function cleared(inc, oid)
-  local asg = redis.call('HGETALL', P .. 'inc:' .. inc .. ':asg')
-  for i = 1, #asg, 2 do
-    if not string.find(asg[i], '.', 1, true) then
-      for _, o in ipairs(tier_orders(inc, asg[i], asg[i + 1])) do
-        if o ~= oid and
-            live_rank(redis.call('HGET', P .. 'order:' .. o, 'state')) then
-          return
-        end
-      end
-    end
-  end
-  advance(inc, 'cleared')
-end
-
 local function apply(uid, status, oid, disposition, reason)
   local ukey = P .. 'unit:' .. uid
   -- every writer of unit:<id> sets one of status, id, lat, link
@@ -129,10 +112,11 @@ local function apply(uid, status, oid, disposition, reason)
   end
   release(uid, oid, 'available', u[2] or false)
   if status == 'declined' then
-    return 'declined', oid .. ' ' .. table.concat({dispatch_next(inc,
-                                                  tier)}, ' ')
+    local nxt = table.concat({dispatch_next(inc, tier)}, ' ')
+    clear_if_done(inc)
+    return 'declined', oid .. ' ' .. nxt
   end
-  cleared(inc, oid)
+  clear_if_done(inc)
   return 'clear', oid
 end
 

@@ -43,7 +43,8 @@
 -- result 'closed' (detail the disposition, frame the incident.closed
 -- JSON), 'already', 'unknown', 'open' (not cleared: other assignments
 -- live) or 'pending' (the clear's order is not cleared yet: the
--- commander is behind; try again); frame '' but for 'closed'.
+-- commander is behind; or another order still waits for its ack; try
+-- again); frame '' but for 'closed'.
 local P, NOW, FOLLOW_S = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local REPEAT_M, WINDOW_MS = tonumber(ARGV[4]), tonumber(ARGV[5]) * 1000
 local BY, HEAD, REC = ARGV[6], 6, 6
@@ -317,6 +318,19 @@ local function close(id, ikey, f, disp, reason, sup)
   return {'closed', disp, json}
 end
 
+-- Another order of the incident still waits for its ack: the unit
+-- acknowledges (its own clear comes here later) or it times out, and the
+-- commander then clears the incident (commander/lib.lua's clear_if_done)
+-- with no clear left to bring it here -- so this clear waits for that.
+local function awaiting_ack(id, ikey)
+  for _, o in ipairs(incident_orders(id, ikey .. ':asg')) do
+    if redis.call('HGET', P .. 'order:' .. o, 'state') == 'issued' then
+      return true
+    end
+  end
+  return false
+end
+
 -- One incident: ARGV[i] .. ARGV[i + 5].
 local function one(i)
   local id, mode, disp, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2],
@@ -329,8 +343,8 @@ local function one(i)
   if not state then return {'unknown', id, ''} end
   if state == 'closed' then return {'already', id, ''} end
   if mode == 'cleared' and state ~= 'cleared' then
-    if oid ~= '' and redis.call('HGET', P .. 'order:' .. oid, 'state') ~=
-        'cleared' then
+    if (oid ~= '' and redis.call('HGET', P .. 'order:' .. oid, 'state') ~=
+        'cleared') or awaiting_ack(id, ikey) then
       return {'pending', state, ''}
     end
     return {'open', state, ''}

@@ -219,6 +219,36 @@ START_TEST(waits_while_the_commander_is_behind)
 }
 END_TEST
 
+/*
+ * A tier re-dispatched while its first unit never answers: the unit sent
+ * second clears first -- nothing but that clear reaches feedback -- and
+ * the clear waits ('pending') until the first order's ack times out and
+ * the commander clears the incident (noanswer.lua); then it closes.
+ */
+START_TEST(waits_for_an_order_still_awaiting_its_ack)
+{
+	struct fb_reply o;
+	struct tc_reply r;
+
+	fb_incident("I-1", 31.23, 121.47, "13800000001");
+	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
+	    "U1,U2"), T0);
+	r = tc_eval(rc, cmd_redispatch_lua, T0 + 1000, 2, "I-1", "1");
+	ck_assert_str_eq(r.result, "dispatched");
+	tc_status(rc, "U2", "acked", "I-1-T1-2", "", T0 + 2000);
+	tc_status(rc, "U2", "clear", "I-1-T1-2", "resolved", T0 + 3000);
+	o = fb_close("I-1", NULL, "", "I-1-T1-2", T0 + 3000);
+	ck_assert_str_eq(o.result, "pending");	/* U1's order is out */
+	ck_assert_str_ne(inc_field("I-1", "state"), "cleared");
+	tc_noanswer(rc, T0 + ACK_MS);
+	ck_assert_str_eq(tc_hget(rc, "order:I-1-T1-1", "state"), "noanswer");
+	ck_assert_str_eq(inc_field("I-1", "state"), "cleared");
+	o = fb_close("I-1", NULL, "", "I-1-T1-2", T0 + ACK_MS);
+	ck_assert_str_eq(o.result, "closed");
+	ck_assert_str_eq(o.detail, "resolved");
+}
+END_TEST
+
 /* The UTC hour and day buckets of t (ms). */
 static void
 buckets(long long t, char *hour, char *day)
@@ -512,6 +542,7 @@ main(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, closes_a_cleared_incident_once);
 	tcase_add_test(t, waits_while_the_commander_is_behind);
+	tcase_add_test(t, waits_for_an_order_still_awaiting_its_ack);
 	tcase_add_test(t, marks_feed_the_sla_buckets_of_post_and_district);
 	tcase_add_test(t, a_pending_mark_past_its_deadline_counts_as_missed);
 	tcase_add_test(t, schedules_a_follow_up_done_once);

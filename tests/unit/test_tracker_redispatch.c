@@ -71,6 +71,24 @@ START_TEST(incident_stays_open_while_the_first_unit_is_still_out)
 }
 END_TEST
 
+/* The unit sent second has cleared: the first one's decline (or its ack
+ * timing out, test_feedback_close) ends the last live order, and that
+ * clears the incident -- no clear comes after it. */
+START_TEST(incident_cleared_when_the_first_unit_declines_last)
+{
+	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
+	    "U1,U2,U3"), T0);
+	ck_assert_str_eq(redispatch_tier("I-1", "1", T0 + 60000).result,
+	    "dispatched");
+	tc_status(rc, "U2", "acked", "I-1-T1-2", "", T0 + 61000);
+	tc_status(rc, "U2", "clear", "I-1-T1-2", "resolved", T0 + 62000);
+	ck_assert_str_ne(tc_hget(rc, "inc:I-1", "state"), "cleared");
+	tc_status(rc, "U1", "declined", "I-1-T1-1", "busy", T0 + 63000);
+	ck_assert_str_eq(tc_hget(rc, "inc:I-1", "state"), "cleared");
+	ck_assert_int_eq(tc_int(rc, "XLEN " P "s:orders"), 2);	/* no U3 */
+}
+END_TEST
+
 START_TEST(closing_takes_back_live_orders_and_releases_units)
 {
 	struct tc_reply o;
@@ -125,6 +143,7 @@ main(void)
 	tcase_add_test(tc_, no_candidate_left_keeps_the_tier_as_it_was);
 	tcase_add_test(tc_,
 	    incident_stays_open_while_the_first_unit_is_still_out);
+	tcase_add_test(tc_, incident_cleared_when_the_first_unit_declines_last);
 	tcase_add_test(tc_, closing_takes_back_live_orders_and_releases_units);
 	suite_add_tcase(s, tc_);
 	return np_test_run(s);
