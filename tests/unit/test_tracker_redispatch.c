@@ -31,6 +31,16 @@ redispatch_tier(const char *inc, const char *tier, long long now)
 	return tc_eval(rc, cmd_redispatch_lua, now, 2, inc, tier);
 }
 
+/* I-1's tier 1 sent to U1, then re-dispatched to U2 a minute later. */
+static void
+sent_twice(void)
+{
+	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
+	    "U1,U2,U3"), T0);
+	ck_assert_str_eq(redispatch_tier("I-1", "1", T0 + 60000).result,
+	    "dispatched");
+}
+
 START_TEST(sends_the_next_candidate_and_keeps_the_first)
 {
 	struct tc_reply o;
@@ -57,10 +67,7 @@ END_TEST
 
 START_TEST(incident_stays_open_while_the_first_unit_is_still_out)
 {
-	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
-	    "U1,U2,U3"), T0);
-	ck_assert_str_eq(redispatch_tier("I-1", "1", T0 + 60000).result,
-	    "dispatched");
+	sent_twice();
 	tc_status(rc, "U1", "onscene", "I-1-T1-1", "", T0 + 61000);
 	tc_status(rc, "U2", "acked", "I-1-T1-2", "", T0 + 61000);
 	/* the unit sent second clears first: U1 is still on scene */
@@ -76,10 +83,7 @@ END_TEST
  * clears the incident -- no clear comes after it. */
 START_TEST(incident_cleared_when_the_first_unit_declines_last)
 {
-	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
-	    "U1,U2,U3"), T0);
-	ck_assert_str_eq(redispatch_tier("I-1", "1", T0 + 60000).result,
-	    "dispatched");
+	sent_twice();
 	tc_status(rc, "U2", "acked", "I-1-T1-2", "", T0 + 61000);
 	tc_status(rc, "U2", "clear", "I-1-T1-2", "resolved", T0 + 62000);
 	ck_assert_str_ne(tc_hget(rc, "inc:I-1", "state"), "cleared");
@@ -94,10 +98,7 @@ START_TEST(closing_takes_back_live_orders_and_releases_units)
 	struct tc_reply o;
 	char *before;
 
-	tc_dispatch(rc, "I-1", 1, tc_route(route, sizeof(route), "I-1",
-	    "U1,U2,U3"), T0);
-	ck_assert_str_eq(redispatch_tier("I-1", "1", T0 + 60000).result,
-	    "dispatched");
+	sent_twice();
 	tc_status(rc, "U1", "onscene", "I-1-T1-1", "", T0 + 61000);
 	tc_status(rc, "U2", "declined", "I-1-T1-2", "busy", T0 + 61000);
 	/* a supervisor closes the incident while U1 is on scene and the
